@@ -1,0 +1,7 @@
+"""python -m privsynth"""
+
+import sys
+
+from privsynth.cli import main
+
+sys.exit(main())

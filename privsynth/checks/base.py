@@ -1,0 +1,98 @@
+"""Typed check results and the context every check reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+import pandas as pd
+
+from privsynth.schema import ColumnSchema
+
+PASS, FAIL, ERROR, NOT_APPLICABLE = "pass", "fail", "error", "not_applicable"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a check computes, before the policy judges it."""
+
+    value: float
+    ci: tuple[float, float] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    category: str  # privacy or fidelity
+    goal: str  # "at_most" or "at_least": how value is compared with threshold
+    threshold: float
+    status: str  # pass, fail, error, not_applicable
+    value: float | None
+    ci: tuple[float, float] | None
+    explanation: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "category": self.category, "goal": self.goal,
+            "value": None if self.value is None else round(float(self.value), 6),
+            "ci": None if self.ci is None else [round(float(x), 6) for x in self.ci],
+            "threshold": self.threshold, "passed": self.passed, "status": self.status,
+            "explanation": self.explanation, "details": self.details,
+        }
+
+
+class NotApplicable(Exception):
+    """Raised by a check that cannot run on this data; the gate treats it as not passed."""
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Real train and holdout rows (modelled columns only) and the synthetic output."""
+
+    train: pd.DataFrame
+    holdout: pd.DataFrame
+    synthetic: pd.DataFrame
+    schema: dict[str, ColumnSchema]
+    seed: int
+    bootstrap: int
+    # Every distinct identifier value of the input, normalised. Never written anywhere.
+    identifier_values: frozenset[str] = field(default=frozenset(), repr=False)
+    # Synthetic output columns, identifiers and text included, for replay search.
+    output: pd.DataFrame | None = field(default=None, repr=False)
+    text_columns: tuple[str, ...] = ()
+    # Categories rarer than this are compared as one pooled level (they are never reproduced).
+    rare_min_count: int = 0
+    # Work shared between checks (e.g. nearest-neighbour distances), computed once.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def rng(self, salt: int = 0) -> np.random.Generator:
+        return np.random.default_rng([self.seed, salt])
+
+
+class Check(Protocol):
+    name: ClassVar[str]
+    category: ClassVar[str]
+    goal: ClassVar[str]
+    threshold_key: ClassVar[str]
+    explanation: ClassVar[str]
+
+    def compute(self, ctx: CheckContext) -> Measurement: ...
+
+
+def bootstrap_ci(
+    values: np.ndarray, stat: Any, rng: np.random.Generator, n: int, level: float = 0.95
+) -> tuple[float, float]:
+    """Percentile bootstrap CI of ``stat`` over rows of ``values``."""
+    if len(values) == 0:
+        return (float("nan"), float("nan"))
+    idx = rng.integers(0, len(values), size=(n, len(values)))
+    stats = np.array([stat(values[i]) for i in idx])
+    lo, hi = np.quantile(stats, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return (float(lo), float(hi))

@@ -1,0 +1,37 @@
+"""DCR share: how often a synthetic row is closer to the training data than to the holdout."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
+from privsynth.checks.distance import shared_distances
+
+
+def _share(pairs: np.ndarray) -> float:
+    closer = pairs[:, 0] < pairs[:, 1]
+    tie = pairs[:, 0] == pairs[:, 1]
+    return float(closer.mean() + 0.5 * tie.mean())
+
+
+class DcrShare:
+    name: ClassVar[str] = "dcr_share"
+    category: ClassVar[str] = "privacy"
+    goal: ClassVar[str] = "at_most"
+    threshold_key: ClassVar[str] = "max_dcr_share"
+    explanation: ClassVar[str] = (
+        "P(distance to nearest training row < distance to nearest holdout row) + half the ties, "
+        "over synthetic rows, with an equal-size training sample. 0.5 means the synthetic data "
+        "is no closer to the people it learned from than to people it never saw."
+    )
+
+    def compute(self, ctx: CheckContext) -> Measurement:
+        d = shared_distances(ctx)
+        pairs = np.column_stack([d.syn_to_train, d.syn_to_holdout])
+        return Measurement(_share(pairs), bootstrap_ci(pairs, _share, ctx.rng(3), ctx.bootstrap), {
+            "median_dcr_train": round(float(np.median(d.syn_to_train)), 6),
+            "median_dcr_holdout": round(float(np.median(d.syn_to_holdout)), 6),
+            "zero_distance_train": int((d.syn_to_train == 0).sum()),
+        })

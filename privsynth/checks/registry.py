@@ -1,0 +1,46 @@
+"""The checks that run by default, and the runner that turns errors into failed results."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from privsynth.checks.base import ERROR, FAIL, NOT_APPLICABLE, PASS, Check, CheckContext, CheckResult, NotApplicable
+from privsynth.checks.fidelity.column_shapes import ColumnShapes
+from privsynth.checks.privacy.dcr_share import DcrShare
+from privsynth.checks.privacy.exact_match import ExactMatch
+from privsynth.checks.privacy.mia_distance import MiaDistance
+from privsynth.checks.privacy.pii_replay import PiiReplay
+from privsynth.config import GateConfig
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHECKS: tuple[type[Check], ...] = (ExactMatch, DcrShare, MiaDistance, PiiReplay, ColumnShapes)
+
+
+def run_checks(ctx: CheckContext, gate: GateConfig,
+               checks: tuple[type[Check], ...] = DEFAULT_CHECKS) -> list[CheckResult]:
+    results = []
+    for cls in checks:
+        check = cls()
+        threshold = float(getattr(gate, cls.threshold_key))
+        value = ci = None
+        details: dict[str, object] = {}
+        try:
+            m = check.compute(ctx)
+            value, ci, details = m.value, m.ci, dict(m.details)
+            if value is None or math.isnan(value):
+                status, details["error"] = ERROR, "the check produced no value"
+            elif cls.goal == "at_most":
+                status = PASS if value <= threshold else FAIL
+            else:
+                status = PASS if value >= threshold else FAIL
+        except NotApplicable as exc:
+            status, details = NOT_APPLICABLE, {"reason": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - fail closed on any error, say which
+            logger.warning("check %s failed to compute: %s", cls.name, type(exc).__name__)
+            status, details = ERROR, {"error": type(exc).__name__}
+        results.append(CheckResult(cls.name, cls.category, cls.goal, threshold, status,
+                                   value, ci, cls.explanation, details))
+        logger.info("check %s: %s", cls.name, status)
+    return results

@@ -1,0 +1,173 @@
+"""Command line: turns arguments into config, calls the library, maps errors to exit codes.
+
+Exit codes: 0 released (or command succeeded), 3 withheld by the gate, 2 bad input or usage,
+1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from privsynth.errors import PrivsynthError, UserError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_WITHHELD = 0, 1, 2, 3
+
+logger = logging.getLogger("privsynth")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="privsynth", description="Offline synthetic copies of sensitive "
+                     "tables, with privacy checks, a fail-closed gate and an audit report.")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="scan, synthesize, check, gate and report")
+    run.add_argument("input", help="CSV, TSV, Parquet or JSONL file")
+    run.add_argument("-o", "--output", required=True, help="output directory")
+    run.add_argument("--config", help="privsynth.toml with overrides of the defaults")
+    run.add_argument("--rows", type=int, help="number of synthetic rows (default: train size)")
+    run.add_argument("--seed", type=int, help="random seed (default 42)")
+    run.add_argument("--model", help="path to a GGUF model (default: the bundled gemma-3-270m)")
+    run.add_argument("--no-text", action="store_true", help="drop free-text columns; no LLM")
+    run.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+
+    scan = sub.add_parser("scan", help="print the PII inventory of a table")
+    scan.add_argument("input")
+    scan.add_argument("--config")
+    scan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    check = sub.add_parser("check", help="check a synthetic table made by any generator")
+    check.add_argument("real", help="the real rows the generator was trained on")
+    check.add_argument("synthetic", help="the synthetic table")
+    check.add_argument("--holdout", required=True, help="real rows the generator never saw")
+    check.add_argument("-o", "--output", required=True, help="output directory for the report")
+    check.add_argument("--config")
+    check.add_argument("--force", action="store_true")
+
+    sub.add_parser("doctor", help="check that everything needed offline is present")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(args_list)
+    except UserError as exc:
+        print(f"privsynth: error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    _setup_logging(args.quiet)
+    if args.command is None:
+        build_parser().print_help()
+        return EXIT_USER
+    try:
+        return int(_COMMANDS[args.command](args, args_list))
+    except PrivsynthError as exc:
+        print(f"privsynth: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("privsynth: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("privsynth: error: out of memory; try --rows or a smaller input", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback, no values
+        print(f"privsynth: internal error ({type(exc).__name__}); please report it. "
+              "Set PRIVSYNTH_DEBUG=1 for details.", file=sys.stderr)
+        if os.environ.get("PRIVSYNTH_DEBUG"):
+            raise
+        return EXIT_INTERNAL
+
+
+def _setup_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("privsynth: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logger.setLevel(logging.ERROR if quiet else logging.INFO)
+    for noisy in ("presidio-analyzer", "presidio-anonymizer", "SingleTableSynthesizer",
+                  "sdv", "copulas", "rdt", "ctgan"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    import warnings
+
+    warnings.filterwarnings("ignore")
+
+
+def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
+    from privsynth.api import run_file
+
+    result = run_file(
+        args.input, args.output, config_path=args.config, rows=args.rows, seed=args.seed,
+        model=args.model, no_text=args.no_text, force=args.force,
+        command=["privsynth", *argv], progress=not args.quiet,
+    )
+    out = Path(args.output)
+    if result.released:
+        print(f"released: {out / 'synthetic.csv'} (report: {out / 'report.html'})")
+        return EXIT_OK
+    print(f"withheld: see {out / 'report.html'}", file=sys.stderr)
+    for reason in result.decision.reasons:
+        print(f"  - {reason}", file=sys.stderr)
+    return EXIT_WITHHELD
+
+
+def _cmd_scan(args: argparse.Namespace, argv: list[str]) -> int:
+    from privsynth.api import scan_file
+
+    result = scan_file(args.input, config_path=args.config)
+    rows = [_scan_row(c) for c in result.columns]
+    if args.json:
+        print(json.dumps({"columns": rows, "seconds": round(result.seconds, 2)}, indent=2))
+        return EXIT_OK
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'column':<{width}}  {'role':<16}  {'kind':<11}  entities (count, mean score)")
+    for r in rows:
+        ents = ", ".join(f"{e['type']}({e['count']}, {e['mean_score']:.2f})" for e in r["entities"])
+        print(f"{r['name']:<{width}}  {r['role']:<16}  {r['kind']:<11}  {ents or '-'}")
+    return EXIT_OK
+
+
+def _scan_row(c: Any) -> dict[str, Any]:
+    return {"name": c.name, "role": c.role, "kind": c.kind,
+            "entities": [{"type": e.type, "count": e.count, "mean_score": e.mean_score}
+                         for e in c.entities],
+            "evidence": list(c.evidence), "sampled_values": c.sampled}
+
+
+def _cmd_check(args: argparse.Namespace, argv: list[str]) -> int:
+    from privsynth.api import check_files
+
+    result = check_files(args.real, args.synthetic, args.holdout, args.output,
+                         config_path=args.config, force=args.force,
+                         command=["privsynth", *argv])
+    verdict = "passed" if result.released else "failed"
+    print(f"checks {verdict}: see {Path(args.output) / 'report.html'}")
+    for reason in result.decision.reasons:
+        print(f"  - {reason}")
+    return EXIT_OK if result.released else EXIT_WITHHELD
+
+
+def _cmd_doctor(args: argparse.Namespace, argv: list[str]) -> int:
+    from privsynth.api import doctor
+
+    ok = True
+    for item in doctor():
+        ok &= item["ok"]
+        print(f"[{'ok' if item['ok'] else 'MISSING'}] {item['name']}: {item['detail']}")
+    return EXIT_OK if ok else EXIT_USER
+
+
+_COMMANDS = {"run": _cmd_run, "scan": _cmd_scan, "check": _cmd_check, "doctor": _cmd_doctor}

@@ -1,0 +1,258 @@
+"""Frozen, validated configuration: shipped TOML defaults, then a user file, then CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from privsynth.errors import ConfigError
+
+ROLES = ("identifier", "quasi_identifier", "sensitive", "attribute", "text")
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    sample_size: int
+    score_threshold: float
+    match_share: float
+    unique_share: float
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TabularConfig:
+    synthesizer: str
+    rare_category_min_count: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    enabled: bool
+    model_path: str
+    n_threads: int
+    n_ctx: int
+    max_tokens: int
+    temperature: float
+    top_p: float
+    examples: int
+    retries: int
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    bootstrap: int
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    max_mia_auc: float
+    max_dcr_share: float
+    max_ims_excess: float
+    min_column_similarity: float
+    max_identifier_replay: int
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: int
+    rows: int
+    holdout_share: float
+    scan: ScanConfig
+    tabular: TabularConfig
+    text: TextConfig
+    checks: ChecksConfig
+    gate: GateConfig
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def sha256(self) -> str:
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def replace(self, **changes: Any) -> Config:
+        """Return a copy with top-level or dotted keys changed, validated again."""
+        raw = self.to_dict()
+        for key, value in changes.items():
+            _set_dotted(raw, key.replace("__", "."), value)
+        return _build(Config, raw, "")
+
+
+# Range rules: (minimum, maximum) inclusive; None means unbounded.
+_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "seed": (0, 2**32 - 1),
+    "rows": (0, None),
+    "holdout_share": (0.05, 0.5),
+    "scan.sample_size": (1, None),
+    "scan.score_threshold": (0.0, 1.0),
+    "scan.match_share": (0.0, 1.0),
+    "scan.unique_share": (0.0, 1.0),
+    "tabular.rare_category_min_count": (0, 1_000_000),
+    "text.n_threads": (1, 256),
+    "text.n_ctx": (128, 131072),
+    "text.max_tokens": (1, 4096),
+    "text.temperature": (0.0, 5.0),
+    "text.top_p": (0.0, 1.0),
+    "text.examples": (0, 20),
+    "text.retries": (0, 20),
+    "checks.bootstrap": (10, 100000),
+    "gate.max_mia_auc": (0.0, 1.0),
+    "gate.max_dcr_share": (0.0, 1.0),
+    "gate.max_ims_excess": (0.0, 1.0),
+    "gate.min_column_similarity": (0.0, 1.0),
+    "gate.max_identifier_replay": (0, None),
+}
+
+
+def default_config() -> Config:
+    return _build(Config, _default_raw(), "")
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
+    """Load the shipped defaults, merge a user TOML file and then overrides (dotted keys)."""
+    raw = _default_raw()
+    if path is not None:
+        user = _read_toml(Path(path))
+        _merge(raw, user, "")
+    for key, value in overrides.items():
+        if value is not None:
+            _set_dotted(raw, key.replace("__", "."), value)
+    return _build(Config, raw, "")
+
+
+def _default_raw() -> dict[str, Any]:
+    text = files("privsynth").joinpath("defaults/config.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], user: dict[str, Any], prefix: str) -> None:
+    for key, value in user.items():
+        dotted = f"{prefix}{key}"
+        if key not in base:
+            raise ConfigError(f"unknown config key '{dotted}'; see the README for valid keys")
+        if isinstance(base[key], dict) and isinstance(value, dict) and key not in _FREE_TABLES:
+            _merge(base[key], value, dotted + ".")
+        else:
+            base[key] = value
+
+
+# Tables whose keys are user data (column names, synthesizer parameters), not schema.
+_FREE_TABLES = {"roles", "params"}
+
+
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = raw
+    for part in parts[:-1]:
+        if part not in node or not isinstance(node[part], dict):
+            raise ConfigError(f"unknown config key '{dotted}'")
+        node = node[part]
+    if parts[-1] not in node:
+        raise ConfigError(f"unknown config key '{dotted}'")
+    node[parts[-1]] = value
+
+
+T = typing.TypeVar("T")
+
+
+def _build(cls: type[T], raw: Any, prefix: str) -> T:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config key '{prefix.rstrip('.')}' must be a table")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for key in raw:
+        if key not in names:
+            raise ConfigError(f"unknown config key '{prefix}{key}'; see the README for valid keys")
+    values: dict[str, Any] = {}
+    for name in names:
+        dotted = f"{prefix}{name}"
+        if name not in raw:
+            raise ConfigError(f"config key '{dotted}' is missing")
+        values[name] = _coerce(hints[name], raw[name], dotted)
+        _check_range(dotted, values[name])
+    cfg = cls(**values)
+    if cls is Config:
+        _check_cross_rules(cfg)  # type: ignore[arg-type]
+    return cfg
+
+
+def _coerce(hint: Any, value: Any, dotted: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, dotted + ".")
+    origin = typing.get_origin(hint)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{dotted}' must be a table")
+        _, vtype = typing.get_args(hint)
+        if vtype is str and not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"config key '{dotted}' must map names to strings")
+        return dict(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key '{dotted}' must be true or false, got {_kind(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config key '{dotted}' must be an integer, got {_kind(value)}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config key '{dotted}' must be a number, got {_kind(value)}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"config key '{dotted}' must be a string, got {_kind(value)}")
+        return value
+    if isinstance(hint, types.UnionType):  # pragma: no cover - no unions in the schema yet
+        return value
+    raise ConfigError(f"config key '{dotted}' has an unsupported type")  # pragma: no cover
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            dict: "a table", list: "a list"}.get(type(value), type(value).__name__)
+
+
+def _check_range(dotted: str, value: Any) -> None:
+    bounds = _RANGES.get(dotted)
+    if bounds is None:
+        return
+    low, high = bounds
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ConfigError(f"config key '{dotted}' must be {span}, got {value}")
+
+
+def _check_cross_rules(cfg: Config) -> None:
+    for column, role in cfg.scan.roles.items():
+        if role not in ROLES:
+            raise ConfigError(
+                f"scan.roles: role '{role}' for column '{column}' is not one of {', '.join(ROLES)}"
+            )
+    from privsynth.tabular import registry  # local: avoids importing SDV at config time
+
+    if cfg.tabular.synthesizer not in registry.names():
+        raise ConfigError(
+            f"tabular.synthesizer '{cfg.tabular.synthesizer}' is unknown; "
+            f"choose one of {', '.join(registry.names())}"
+        )

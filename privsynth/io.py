@@ -1,0 +1,194 @@
+"""Reading tables with clear errors, hashing, and atomic writes of output folders."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from privsynth.errors import InputError, OutputError
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+
+# Leading characters that make spreadsheet programs evaluate a cell as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read CSV, TSV, Parquet or JSONL into a DataFrame, or raise InputError with one line."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"input file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"input path is a directory, not a file: {p}")
+    if p.stat().st_size == 0:
+        raise InputError(f"input file is empty: {p}")
+    suffix = p.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        df = _read_parquet(p)
+    elif suffix in JSONL_SUFFIXES:
+        df = _read_jsonl(p)
+    elif suffix in CSV_SUFFIXES:
+        df = _read_csv(p, sep="\t" if suffix == ".tsv" else ",")
+    else:
+        raise InputError(
+            f"unsupported input type '{suffix or '(none)'}' for {p.name}; use .csv, .tsv, "
+            ".parquet or .jsonl"
+        )
+    if df.shape[1] == 0:
+        raise InputError(f"input file has no columns: {p}")
+    if len(df) == 0:
+        raise InputError(f"input file has a header but no data rows: {p}")
+    return df
+
+
+def _decode(p: Path) -> str:
+    raw = p.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raise InputError(f"{p.name} is gzip-compressed; decompress it first")
+    if raw[:4] == b"PK\x03\x04":
+        raise InputError(f"{p.name} is a zip archive (an Excel file?); export it as CSV")
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{p.name} is a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{p.name} is not valid UTF-8 (bad byte at offset {exc.start}); re-save it as UTF-8"
+        ) from None
+
+
+def _read_csv(p: Path, sep: str) -> pd.DataFrame:
+    text = _decode(p)
+    if not text.strip():
+        raise InputError(f"input file is empty: {p}")
+    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    _check_header(header, p)
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=True)
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
+        raise InputError(f"{p.name} is not a well-formed CSV: {first}") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"input file is empty: {p}") from None
+    return raw.apply(_infer_csv_column)
+
+
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+
+
+def _infer_csv_column(s: pd.Series) -> pd.Series:
+    """Numbers become numbers unless a leading zero says they are codes (zip codes, IDs)."""
+    values = s.dropna().str.strip()
+    if values.empty:
+        return s
+    lowered = values.str.lower()
+    if lowered.isin(["true", "false"]).all():
+        return s.map(lambda v: v if pd.isna(v) else v.strip().lower() == "true").astype("boolean")
+    if values.str.match(_LEADING_ZERO).any():
+        return s
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().all():
+        out = pd.to_numeric(s.str.strip(), errors="coerce")
+        if (out.dropna() % 1 == 0).all() and out.abs().max() < 2**53:
+            return out.astype("Int64")
+        return out
+    return s
+
+
+def _check_header(header: list[str], p: Path) -> None:
+    names = [h.strip() for h in header]
+    if any(not n for n in names):
+        raise InputError(f"{p.name} has an unnamed column at position {names.index('') + 1}")
+    dup = sorted(n for n, c in Counter(names).items() if c > 1)
+    if dup:
+        raise InputError(f"{p.name} has duplicate column names: {', '.join(dup)}")
+
+
+def _read_parquet(p: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(p)
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise InputError(f"{p.name} is not a readable Parquet file ({type(exc).__name__})") from None
+
+
+def _read_jsonl(p: Path) -> pd.DataFrame:
+    text = _decode(p)
+    try:
+        return pd.read_json(io.StringIO(text), lines=True)
+    except ValueError:
+        raise InputError(f"{p.name} is not valid JSON Lines") from None
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix cells that a spreadsheet would run as formulas with a single quote."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_PREFIXES) else v
+            )
+    return out
+
+
+def frame_to_csv_bytes(df: pd.DataFrame) -> bytes:
+    return neutralise_formulas(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def check_output_dir(outdir: str | Path, force: bool) -> Path:
+    """Fail early, before any work, if OUTDIR cannot be written."""
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output path exists and is not a directory: {out}")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise OutputError(f"output directory {out} is not empty; pass --force to replace it")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise OutputError(f"parent folder of the output does not exist: {parent}")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"cannot write to {parent}")
+    return out
+
+
+def write_outputs_atomically(outdir: str | Path, payload: dict[str, bytes]) -> None:
+    """Write every file into a sibling temporary folder, then swap it into place.
+
+    A crash at any point leaves either the old folder or the complete new one, never a mix.
+    """
+    out = Path(outdir).resolve()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        for name, data in payload.items():
+            target = tmp / name
+            with open(target, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,165 @@
+"""Realistic fake identifiers from Faker, seeded, never equal to a real input value."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from faker import Faker
+
+from privsynth.pii.scan import name_tokens
+
+
+@dataclass(frozen=True)
+class Persona:
+    """One synthetic person: every identifier column of a row is drawn from the same persona."""
+
+    first: str
+    last: str
+    email: str
+    phone: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+def templates_lower(values: list[str]) -> set[str]:
+    return {" ".join(v.lower().split()) for v in values}
+
+
+def _ascii(text: str) -> str:
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", norm.lower())
+
+
+def fill_shape(template: str, rng: np.random.Generator) -> str:
+    """Keep the punctuation and layout of ``template``; draw every digit and letter anew."""
+    out = []
+    for ch in template:
+        if ch.isdigit():
+            out.append(str(rng.integers(0, 10)))
+        elif ch.isalpha():
+            letter = chr(ord("a") + int(rng.integers(0, 26)))
+            out.append(letter.upper() if ch.isupper() else letter)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_KIND_BY_TOKEN = (
+    ({"email", "mail"}, "email"),
+    ({"first", "given", "forename", "firstname"}, "first"),
+    ({"last", "surname", "family", "lastname"}, "last"),
+    ({"phone", "tel", "telephone", "mobile", "cell", "fax"}, "phone"),
+    ({"ssn"}, "ssn"),
+    ({"ip", "mac"}, "ip"),
+    ({"address", "street", "addr"}, "address"),
+    ({"username", "login", "user"}, "username"),
+    ({"name", "fullname"}, "name"),
+)
+_KIND_BY_ENTITY = {
+    "EMAIL_ADDRESS": "email", "PERSON": "name", "PHONE_NUMBER": "phone", "US_SSN": "ssn",
+    "IP_ADDRESS": "ip", "CREDIT_CARD": "card", "IBAN_CODE": "iban", "URL": "url",
+}
+
+
+def identifier_kind(name: str, entity: str | None) -> str:
+    """What kind of identifier a column holds: the column name wins over Presidio's guess."""
+    tokens = set(name_tokens(name))
+    for words, kind in _KIND_BY_TOKEN:
+        if tokens & words:
+            return kind
+    return _KIND_BY_ENTITY.get(entity or "", "code")
+
+
+class IdentifierFaker:
+    """Generates identifier columns for synthetic rows. Holds no mapping to real values."""
+
+    def __init__(self, seed: int, locale: str = "en_US") -> None:
+        self.seed = seed
+        self.faker = Faker(locale)
+        self.faker.seed_instance(seed)
+        self.rng = np.random.default_rng(seed)
+
+    def personas(self, n: int, forbidden: frozenset[str] = frozenset(),
+                 phone_formats: list[str] | None = None) -> list[Persona]:
+        """``n`` personas whose name, email and phone differ from every ``forbidden`` value.
+
+        ``forbidden`` holds real identifier values, lowercased with single spaces.
+        """
+        out = []
+        while len(out) < n:
+            first, last = self.faker.first_name(), self.faker.last_name()
+            domain = self.faker.free_email_domain()
+            tag = int(self.rng.integers(1, 100))
+            email = f"{_ascii(first)}.{_ascii(last)}{tag}@{domain}"
+            phone = (fill_shape(phone_formats[int(self.rng.integers(len(phone_formats)))], self.rng)
+                     if phone_formats else self.faker.numerify("(###) ###-####"))
+            persona = Persona(first, last, email, phone)
+            keys = {f"{first} {last}".lower(), email, persona.phone.lower()}
+            if not keys & forbidden:
+                out.append(persona)
+        return out
+
+    def column(
+        self, name: str, entity: str | None, real: pd.Series, personas: list[Persona]
+    ) -> list[object]:
+        """Fake values for one identifier column, one per persona, in the real column's format."""
+        forbidden = set(real.dropna().astype(str))
+        templates = [v for v in real.dropna().astype(str).tolist() if v.strip()] or ["XXXX-9999"]
+        null_share = float(real.isna().mean()) if len(real) else 0.0
+        values: list[object] = []
+        for persona in personas:
+            if null_share and self.rng.random() < null_share:
+                values.append(None)
+                continue
+            value = self._one(name, entity, persona, templates)
+            tries = 0
+            while value in forbidden and tries < 20:
+                value = self._one(name, entity, persona, templates, fresh=True)
+                tries += 1
+            if value in forbidden:  # pragma: no cover - astronomically unlikely
+                value = fill_shape(templates[0], self.rng) + "-x"
+            values.append(value)
+        if pd.api.types.is_integer_dtype(real.dtype):
+            return [None if v is None else int(re.sub(r"\D", "", str(v)) or 0) for v in values]
+        return values
+
+    def _one(
+        self, name: str, entity: str | None, p: Persona, templates: list[str], fresh: bool = False
+    ) -> str:
+        if fresh:
+            p = self.personas(1, frozenset(templates_lower(templates)), templates)[0]
+        kind = identifier_kind(name, entity)
+        f = self.faker
+        simple = {
+            "email": lambda: p.email, "first": lambda: p.first, "last": lambda: p.last,
+            "name": lambda: p.full_name, "phone": lambda: p.phone, "ssn": f.ssn,
+            "address": f.street_address, "ip": f.ipv4, "card": f.credit_card_number,
+            "iban": f.iban, "url": f.url, "username": f.user_name,
+        }
+        if kind in simple:
+            return str(simple[kind]())
+        return fill_shape(self._template(templates), self.rng)
+
+    def _template(self, templates: list[str]) -> str:
+        return templates[int(self.rng.integers(0, len(templates)))]
+
+    def fake_for_entity(self, entity: str) -> str:
+        """A free-standing fake for an entity found in generated text."""
+        f = self.faker
+        return {
+            "PERSON": f.name,
+            "EMAIL_ADDRESS": f.email,
+            "PHONE_NUMBER": f.phone_number,
+            "US_SSN": f.ssn,
+            "CREDIT_CARD": f.credit_card_number,
+            "IBAN_CODE": f.iban,
+            "IP_ADDRESS": f.ipv4,
+            "URL": f.url,
+            "LOCATION": f.city,
+        }.get(entity, lambda: "[redacted]")()

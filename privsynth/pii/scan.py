@@ -1,0 +1,247 @@
+"""Column roles from Presidio results, column names, value formats and uniqueness."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from privsynth.config import ScanConfig
+from privsynth.errors import ConfigError
+from privsynth.pii.engine import IDENTIFYING_ENTITIES, TEXT_ENTITIES, build_analyzer
+from privsynth.schema import ColumnSchema, infer_schema
+
+logger = logging.getLogger(__name__)
+
+IDENTIFIER = "identifier"
+QUASI = "quasi_identifier"
+SENSITIVE = "sensitive"
+ATTRIBUTE = "attribute"
+TEXT = "text"
+
+_ALWAYS_IDENT = {
+    "email", "mail", "phone", "tel", "telephone", "mobile", "cell", "fax", "ssn", "passport",
+    "iban", "username", "login", "address", "street", "addr", "fullname", "firstname",
+    "lastname", "surname", "forename", "ip", "mac",
+}
+_NAME_QUALIFIERS = {"first", "last", "full", "sur", "given", "family", "middle", "customer",
+                    "patient", "employee", "contact", "person", "user"}
+_NUMBER_WORDS = {"no", "nr", "num", "number", "id"}
+_QUASI = {
+    "age", "birth", "dob", "birthdate", "birthday", "born", "zip", "zipcode", "postal",
+    "postcode", "gender", "sex", "race", "ethnicity", "ethnic", "nationality", "native",
+    "country", "city", "county", "marital", "occupation", "job", "education", "region",
+}
+_SENSITIVE = {
+    "diagnosis", "disease", "condition", "health", "medical", "medication", "income", "salary",
+    "wage", "religion", "religious", "sexual", "orientation", "political", "criminal",
+    "disability", "hiv", "pregnancy", "icd",
+}
+
+
+@dataclass(frozen=True)
+class EntityCount:
+    type: str
+    count: int
+    mean_score: float
+
+
+@dataclass(frozen=True)
+class ColumnReport:
+    name: str
+    role: str
+    kind: str
+    entities: tuple[EntityCount, ...]
+    evidence: tuple[str, ...]
+    n_distinct: int
+    null_share: float
+    sampled: int
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    columns: tuple[ColumnReport, ...]
+    schema: dict[str, ColumnSchema] = field(repr=False)
+    seconds: float = 0.0
+
+    def role_of(self, column: str) -> str:
+        return next(c.role for c in self.columns if c.name == column)
+
+    def columns_with(self, *roles: str) -> list[str]:
+        return [c.name for c in self.columns if c.role in roles]
+
+    def entity_of(self, column: str) -> str | None:
+        """The dominant identifying entity type of a column, if any."""
+        col = next(c for c in self.columns if c.name == column)
+        ident = [e for e in col.entities if e.type in IDENTIFYING_ENTITIES | {"LOCATION"}]
+        return max(ident, key=lambda e: e.count).type if ident else None
+
+
+def name_tokens(name: str) -> list[str]:
+    """Split a column name into lowercase words: 'E-mail Address' -> ['e', 'mail', 'address']."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name))
+    return [t for t in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if t]
+
+
+def shape_of(value: str, limit: int = 24) -> str:
+    """A redacted example: letters become X/x, digits 9; punctuation is kept."""
+    out = []
+    for ch in value[:limit]:
+        if ch.isdigit():
+            out.append("9")
+        elif ch.isalpha():
+            out.append("X" if ch.isupper() else "x")
+        else:
+            out.append(ch)
+    return "".join(out) + ("…" if len(value) > limit else "")
+
+
+class PiiScanner:
+    """Assigns each column a role with the evidence behind it."""
+
+    def __init__(self, config: ScanConfig, seed: int = 0) -> None:
+        self.config = config
+        self.seed = seed
+
+    def scan(self, df: pd.DataFrame) -> ScanResult:
+        start = time.perf_counter()
+        unknown = sorted(set(self.config.roles) - {str(c) for c in df.columns})
+        if unknown:
+            raise ConfigError(f"scan.roles names unknown column(s): {', '.join(unknown)}")
+        schema = infer_schema(df)
+        rng = np.random.default_rng(self.seed)
+        samples: dict[str, list[str]] = {}
+        for col in df.columns:
+            cs = schema[str(col)]
+            if cs.kind in ("categorical", "text"):
+                distinct = pd.unique(df[col].dropna().astype(str))
+                if len(distinct) > self.config.sample_size:
+                    idx = rng.choice(len(distinct), self.config.sample_size, replace=False)
+                    distinct = distinct[np.sort(idx)]
+                samples[str(col)] = [v for v in distinct.tolist() if v.strip()]
+        found = self._analyze(samples)
+        reports = []
+        for col in df.columns:
+            name = str(col)
+            reports.append(self._classify(name, df[col], schema[name], samples.get(name, []),
+                                          found.get(name, [])))
+        seconds = time.perf_counter() - start
+        logger.info("scanned %d columns in %.1fs", len(reports), seconds)
+        return ScanResult(tuple(reports), schema, seconds)
+
+    def _analyze(self, samples: dict[str, list[str]]) -> dict[str, list[list[tuple[str, float, float]]]]:
+        """Per column, per sampled value: (entity, score, share of the value covered)."""
+        if not samples:
+            return {}
+        from presidio_analyzer import BatchAnalyzerEngine
+
+        batch = BatchAnalyzerEngine(analyzer_engine=build_analyzer())
+        out: dict[str, list[list[tuple[str, float, float]]]] = {}
+        for name, values in samples.items():
+            if not values:
+                out[name] = []
+                continue
+            # Long cells are cut: the scan needs evidence, not the whole essay.
+            clipped = [v[:2000] for v in values]
+            results = batch.analyze_iterator(
+                clipped, language="en", batch_size=64,
+                entities=TEXT_ENTITIES + ["DATE_TIME"],
+                score_threshold=self.config.score_threshold,
+                context=name_tokens(name),
+            )
+            per_value = []
+            for value, res in zip(clipped, results, strict=True):
+                length = max(len(value.strip()), 1)
+                per_value.append([(r.entity_type, float(r.score), (r.end - r.start) / length)
+                                  for r in res])
+            out[name] = per_value
+        return out
+
+    def _classify(
+        self, name: str, s: pd.Series, cs: ColumnSchema, sample: list[str],
+        found: list[list[tuple[str, float, float]]],
+    ) -> ColumnReport:
+        evidence: list[str] = []
+        counts: dict[str, list[float]] = defaultdict(list)
+        covering = 0
+        for per_value in found:
+            hit = False
+            for entity, score, cover in per_value:
+                counts[entity].append(score)
+                if entity in IDENTIFYING_ENTITIES and cover >= 0.6:
+                    hit = True
+            covering += hit
+        entities = tuple(
+            EntityCount(e, len(v), round(float(np.mean(v)), 3))
+            for e, v in sorted(counts.items(), key=lambda kv: -len(kv[1]))
+        )
+        tokens = set(name_tokens(name))
+        non_null = s.dropna()
+        distinct_share = cs.n_distinct / max(len(non_null), 1)
+        if sample and cs.kind != "text":
+            shapes = sorted({shape_of(v) for v in sample[:3]})
+            evidence.append("redacted examples: " + "; ".join(shapes))
+
+        override = self.config.roles.get(name)
+        role: str
+        if cs.kind == "empty":
+            role = ATTRIBUTE
+            evidence.append("column is empty or all null; skipped")
+        elif override:
+            role = override
+            evidence.append(f"role set in config (scan.roles.{name})")
+        elif cs.kind == "text":
+            role = TEXT
+            evidence.append("free text: long multi-word values, mostly distinct")
+            if entities:
+                evidence.append(
+                    "entities in sampled texts: "
+                    + ", ".join(f"{e.type}×{e.count}" for e in entities[:6])
+                )
+        elif hint := _identifier_hint(tokens, distinct_share):
+            role = IDENTIFIER
+            evidence.append(hint)
+        elif sample and covering / len(sample) >= self.config.match_share:
+            role = IDENTIFIER
+            evidence.append(
+                f"identifying entities cover {covering}/{len(sample)} sampled distinct values"
+            )
+        elif tokens & _QUASI:
+            role = QUASI
+            evidence.append(f"column name suggests a quasi-identifier ({', '.join(sorted(tokens & _QUASI))})")
+        elif (
+            cs.kind == "categorical"
+            and distinct_share >= self.config.unique_share
+            and len(non_null) >= 20
+        ):
+            role = IDENTIFIER
+            evidence.append(f"near-unique string column ({distinct_share:.0%} distinct)")
+        elif tokens & _SENSITIVE:
+            role = SENSITIVE
+            evidence.append(f"column name suggests a sensitive attribute ({', '.join(sorted(tokens & _SENSITIVE))})")
+        else:
+            role = ATTRIBUTE
+            evidence.append("no identifying signal")
+        return ColumnReport(
+            name=name, role=role, kind=cs.kind, entities=entities, evidence=tuple(evidence),
+            n_distinct=cs.n_distinct, null_share=round(cs.null_share, 4), sampled=len(sample),
+        )
+
+
+def _identifier_hint(tokens: set[str], distinct_share: float) -> str | None:
+    direct = tokens & _ALWAYS_IDENT
+    if direct:
+        return f"column name suggests a direct identifier ({', '.join(sorted(direct))})"
+    if "name" in tokens and (tokens <= {"name"} | _NAME_QUALIFIERS):
+        return "column name suggests a person's name"
+    if tokens & {"account", "acct", "card", "license", "licence", "member", "customer",
+                 "patient", "employee"} and tokens & _NUMBER_WORDS:
+        return "column name suggests an account or ID number"
+    if "id" in tokens and distinct_share >= 0.5:
+        return f"ID column with {distinct_share:.0%} distinct values"
+    return None

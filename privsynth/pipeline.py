@@ -1,0 +1,209 @@
+"""Runs the stages in order: scan, split, synthesize tables, synthesize text, check, gate, report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.checks import CheckContext, CheckResult, run_checks
+from privsynth.checks.privacy.pii_replay import identifier_values
+from privsynth.config import Config
+from privsynth.errors import InputError
+from privsynth.gate import Decision, decide
+from privsynth.pii.fakes import IdentifierFaker, identifier_kind
+from privsynth.pii.scan import IDENTIFIER, TEXT, PiiScanner, ScanResult
+from privsynth.pii.scrub import TextScrubber
+from privsynth.report import build_report
+from privsynth.tabular import registry
+from privsynth.tabular.protect import RareCategoryProtector
+from privsynth.text.generator import LlamaGenerator, TextGenerator
+from privsynth.text.model import resolve_model
+from privsynth.text.synth import TextSynthesizer
+
+logger = logging.getLogger(__name__)
+
+MIN_ROWS = 10
+TEXT_EXAMPLES_IN_REPORT = 5
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run. ``synthetic`` is None unless the gate released it."""
+
+    decision: Decision
+    report: dict[str, Any]
+    scan: ScanResult
+    synthetic: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def released(self) -> bool:
+        return self.decision.released
+
+
+def split_holdout(df: pd.DataFrame, share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded split of real rows into train and a holdout that no model sees."""
+    n = len(df)
+    n_hold = int(round(n * share))
+    if n < MIN_ROWS or n_hold < 1 or n - n_hold < 2:
+        raise InputError(f"the input has {n} rows; privsynth needs at least {MIN_ROWS}")
+    order = np.random.default_rng([seed, 7]).permutation(n)
+    return df.iloc[np.sort(order[n_hold:])], df.iloc[np.sort(order[:n_hold])]
+
+
+_TAG_BY_KIND = {
+    "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "name": "PERSON", "first": "PERSON",
+    "last": "PERSON", "ssn": "US_SSN", "address": "LOCATION", "ip": "IP_ADDRESS",
+    "card": "CREDIT_CARD", "iban": "IBAN_CODE", "url": "URL", "username": "USERNAME",
+}
+
+
+def _tag_for(column: str, scan: ScanResult) -> str:
+    """The placeholder that replaces this identifier column's values in real text."""
+    return _TAG_BY_KIND.get(identifier_kind(column, scan.entity_of(column)), "ID")
+
+
+def synthesize(
+    df: pd.DataFrame, config: Config, *, generator: TextGenerator | None = None,
+    input_info: dict[str, Any] | None = None, command: list[str] | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run the whole pipeline on a DataFrame. The API behind ``privsynth run``."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+        logger.info("stage %s done in %.1fs", stage, timings[stage])
+
+    if df.shape[0] == 0 or df.shape[1] == 0:
+        raise InputError("the input table is empty")
+    df = df.reset_index(drop=True)
+    df.columns = [str(c) for c in df.columns]
+    seed = config.seed
+
+    scan = PiiScanner(config.scan, seed).scan(df)
+    lap("scan")
+    schema = scan.schema
+    ident_cols = scan.columns_with(IDENTIFIER)
+    text_cols = scan.columns_with(TEXT)
+    modelled = [c.name for c in scan.columns
+                if c.role not in (IDENTIFIER, TEXT) and c.kind != "empty"]
+    empty_cols = [c.name for c in scan.columns if c.kind == "empty" and c.role not in (IDENTIFIER, TEXT)]
+    use_text = bool(text_cols) and config.text.enabled
+    text_model = None
+    if use_text and generator is None:
+        text_model = resolve_model(config.text.model_path or None)
+        generator = LlamaGenerator(
+            text_model, n_threads=config.text.n_threads, n_ctx=config.text.n_ctx,
+            temperature=config.text.temperature, top_p=config.text.top_p,
+        )
+
+    train, holdout = split_holdout(df, config.holdout_share, seed)
+    n_rows = config.rows or len(train)
+    logger.info("split %d rows into %d train and %d holdout; synthesizing %d rows",
+                len(df), len(train), len(holdout), n_rows)
+
+    treatments: dict[str, str] = {}
+    synthesizer_info: dict[str, Any] = {}
+    if modelled:
+        protector = RareCategoryProtector(config.tabular.rare_category_min_count, seed)
+        protector.fit(train[modelled], schema)
+        synth = registry.create(config.tabular.synthesizer, config.tabular.params, seed)
+        synth.fit(protector.transform(train[modelled]), schema)
+        syn = protector.inverse(synth.sample(n_rows, seed))
+        synthesizer_info = {**synth.describe(), "value_protection": protector.describe()}
+        treatments.update({c: "modelled" for c in modelled})
+    else:
+        syn = pd.DataFrame(index=range(n_rows))
+    lap("tabular")
+
+    real_ids = identifier_values(pd.concat([df[c] for c in ident_cols]) if ident_cols else [])
+    faker = IdentifierFaker(seed)
+    phone_cols = [c for c in ident_cols if identifier_kind(c, scan.entity_of(c)) == "phone"]
+    phone_formats = (df[phone_cols[0]].dropna().astype(str).head(200).tolist()
+                     if phone_cols else None)
+    personas = faker.personas(n_rows, real_ids, phone_formats)
+    for col in ident_cols:
+        syn[col] = faker.column(col, scan.entity_of(col), df[col], personas)
+        treatments[col] = "replaced with fakes"
+    for col in empty_cols:
+        syn[col] = pd.Series([None] * n_rows, dtype=object)
+        treatments[col] = "kept empty"
+    lap("identifiers")
+
+    text_report: dict[str, Any] = {}
+    found_pii: set[str] = set()
+    for col in text_cols:
+        if not use_text:
+            treatments[col] = "dropped (text generation disabled)"
+            text_report[col] = {"stats": {}, "note": "Column dropped: text generation was off."}
+            continue
+        assert generator is not None
+        tags = {c: _tag_for(c, scan) for c in ident_cols}
+        known = [
+            {str(row[c]): tags[c] for c in ident_cols if pd.notna(row[c])}
+            for _, row in train[ident_cols].iterrows()
+        ]
+        texts = train[col].fillna("").astype(str).tolist()
+        scrubbed = TextScrubber(config.scan.score_threshold).scrub(texts, known)
+        found_pii |= scrubbed.found_values
+        ts = TextSynthesizer(col, generator, config.text, seed, progress=progress)
+        ts.fit(scrubbed.texts, train[[c for c in modelled if c in train.columns]])
+        generated, stats = ts.generate(syn, personas, faker)
+        syn[col] = generated
+        treatments[col] = "generated by the local LLM"
+        text_report[col] = {"stats": stats.as_dict(), "scrubbed_entities": scrubbed.entity_counts,
+                            "generator": ts.describe()}
+        lap(f"text:{col}")
+
+    out_cols = [c for c in df.columns if c in syn.columns]
+    output = syn[out_cols].reset_index(drop=True)
+
+    # Values found in real text count too, unless they are ordinary category values
+    # ("Premium" tagged as a name) of a modelled column.
+    categories = identifier_values(pd.concat([df[c].astype(str) for c in modelled])
+                                   if modelled else [])
+    values = real_ids | (identifier_values(found_pii) - categories)
+    ctx = CheckContext(
+        train=train[modelled], holdout=holdout[modelled], synthetic=output[modelled],
+        schema=schema, seed=seed, bootstrap=config.checks.bootstrap,
+        rare_min_count=config.tabular.rare_category_min_count,
+        identifier_values=values, output=output,
+        text_columns=tuple(c for c in text_cols if c in output.columns),
+    )
+    results: list[CheckResult] = run_checks(ctx, config.gate)
+    decision = decide(results)
+    lap("checks")
+
+    for col, info in text_report.items():
+        if col in output.columns:
+            if decision.released:
+                info["examples"] = output[col].head(TEXT_EXAMPLES_IN_REPORT).tolist()
+            else:
+                info["note"] = "Examples are not shown because the data was withheld."
+
+    info = dict(input_info or {})
+    info.update({"rows": int(len(df)), "columns": int(df.shape[1]), "train_rows": int(len(train)),
+                 "holdout_rows": int(len(holdout)), "synthetic_rows": int(n_rows)})
+    method = {
+        "synthesizer": synthesizer_info or None,
+        "identifier_faker": {"library": "faker", "locale": "en_US", "seed": seed},
+        "text_model": text_model.describe() if text_model else (
+            generator.describe() if (generator is not None and use_text) else None),
+        "holdout_share": config.holdout_share,
+        "seed": seed,
+    }
+    report = build_report(
+        config=config, scan=scan, treatments=treatments, checks=results, decision=decision,
+        input_info=info, method=method, text=text_report, command=command, timings=timings,
+    )
+    logger.info("decision: %s", "released" if decision.released else "withheld")
+    return RunResult(decision, report, scan, output if decision.released else None)

@@ -1,0 +1,149 @@
+"""Column kinds inferred from values: what a synthesizer may model and how to restore it."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+)
+
+# Free text: long-ish strings with several words, mostly distinct.
+TEXT_MIN_MEAN_CHARS = 30.0
+TEXT_MIN_MEAN_WORDS = 5.0
+
+
+@dataclass(frozen=True)
+class ColumnSchema:
+    name: str
+    kind: str  # integer, float, datetime, boolean, categorical, text, empty
+    datetime_format: str | None = None
+    n_distinct: int = 0
+    null_share: float = 0.0
+    decimals: int = 0
+
+
+def infer_schema(df: pd.DataFrame) -> dict[str, ColumnSchema]:
+    return {str(c): infer_column(str(c), df[c]) for c in df.columns}
+
+
+def infer_column(name: str, s: pd.Series) -> ColumnSchema:
+    non_null = s.dropna()
+    null_share = float(1 - len(non_null) / len(s)) if len(s) else 1.0
+    if len(non_null) == 0:
+        return ColumnSchema(name, "empty", null_share=null_share)
+    n_distinct = int(non_null.astype(str).nunique())
+    if pd.api.types.is_bool_dtype(s):
+        return ColumnSchema(name, "boolean", n_distinct=n_distinct, null_share=null_share)
+    if pd.api.types.is_numeric_dtype(s):
+        values = pd.to_numeric(non_null, errors="coerce").astype(float)
+        finite = values[np.isfinite(values)]
+        if len(finite) and bool(np.all(np.mod(finite, 1) == 0)):
+            return ColumnSchema(name, "integer", n_distinct=n_distinct, null_share=null_share)
+        return ColumnSchema(
+            name, "float", n_distinct=n_distinct, null_share=null_share,
+            decimals=_decimals(finite),
+        )
+    strings = non_null.astype(str)
+    fmt = detect_datetime_format(strings)
+    if fmt is not None:
+        return ColumnSchema(
+            name, "datetime", datetime_format=fmt, n_distinct=n_distinct, null_share=null_share
+        )
+    lowered = set(strings.str.strip().str.lower().unique())
+    if lowered <= {"true", "false"}:
+        return ColumnSchema(name, "boolean", n_distinct=n_distinct, null_share=null_share)
+    if is_text(strings):
+        return ColumnSchema(name, "text", n_distinct=n_distinct, null_share=null_share)
+    return ColumnSchema(name, "categorical", n_distinct=n_distinct, null_share=null_share)
+
+
+def is_text(strings: pd.Series) -> bool:
+    sample = strings.head(2000)
+    mean_chars = float(sample.str.len().mean())
+    mean_words = float(sample.str.split().str.len().mean())
+    distinct_share = sample.nunique() / max(len(sample), 1)
+    return (
+        mean_chars >= TEXT_MIN_MEAN_CHARS
+        and mean_words >= TEXT_MIN_MEAN_WORDS
+        and distinct_share >= 0.3
+    )
+
+
+def detect_datetime_format(strings: pd.Series) -> str | None:
+    sample = strings.head(500).str.strip()
+    if not sample.str.contains(r"\d", regex=True).all():
+        return None
+    for fmt in DATE_FORMATS:
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+        if parsed.notna().mean() >= 0.95:
+            return fmt
+    return None
+
+
+def _decimals(values: pd.Series) -> int:
+    for d in range(1, 7):
+        if bool(np.all(np.isclose(values, np.round(values, d), atol=1e-9))):
+            return d
+    return 6
+
+
+def to_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.DataFrame:
+    """Convert columns into types every synthesizer handles: floats and strings."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        cs = schema[str(col)]
+        s = df[col]
+        if cs.kind in ("integer", "float"):
+            out[col] = pd.to_numeric(s, errors="coerce").astype(float)
+        elif cs.kind == "datetime":
+            parsed = pd.to_datetime(s.astype("string"), format=cs.datetime_format, errors="coerce")
+            days = (parsed - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+            out[col] = days.astype(float)
+        else:
+            out[col] = s.map(lambda v: None if _isnull(v) else str(v)).astype(object)
+    return out
+
+
+def from_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.DataFrame:
+    """Invert ``to_model_frame``: restore integers, precision, date formats and booleans."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        cs = schema[str(col)]
+        s = df[col]
+        if cs.kind == "integer":
+            out[col] = pd.to_numeric(s, errors="coerce").round().astype("Int64")
+        elif cs.kind == "float":
+            out[col] = pd.to_numeric(s, errors="coerce").round(cs.decimals)
+        elif cs.kind == "datetime":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                days = pd.to_numeric(s, errors="coerce")
+                has_time = "%H" in (cs.datetime_format or "")
+                seconds = (days * 86400).round() if has_time else days.round() * 86400
+                ts = pd.Timestamp("1970-01-01") + pd.to_timedelta(seconds, unit="s")
+            out[col] = ts.dt.strftime(cs.datetime_format or "%Y-%m-%d")
+        elif cs.kind == "boolean":
+            out[col] = s.map(
+                lambda v: None if _isnull(v) else str(v).strip().lower() == "true"
+            ).astype("boolean")
+        else:
+            out[col] = s
+    return out
+
+
+def _isnull(v: object) -> bool:
+    try:
+        return bool(pd.isna(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

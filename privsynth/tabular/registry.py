@@ -1,0 +1,27 @@
+"""Synthesizers by name. Factories import SDV lazily so that the CLI starts fast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from privsynth.tabular.base import Synthesizer
+
+
+def _gaussian_copula(params: dict[str, Any], seed: int) -> Synthesizer:
+    from privsynth.tabular.sdv_adapter import SdvSynthesizer
+
+    return SdvSynthesizer("gaussian_copula", params, seed=seed)
+
+
+_FACTORIES: dict[str, Callable[..., Synthesizer]] = {
+    "gaussian_copula": _gaussian_copula,
+}
+
+
+def names() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def create(name: str, params: dict[str, Any] | None = None, seed: int = 0) -> Synthesizer:
+    return _FACTORIES[name](dict(params or {}), seed)

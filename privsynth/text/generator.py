@@ -1,0 +1,100 @@
+"""Text generators: the protocol, and llama-cpp-python running a local GGUF file."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+from typing import Any, Protocol, runtime_checkable
+
+from privsynth.errors import ModelError, TextGenerationError
+from privsynth.text.model import ModelInfo
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class TextGenerator(Protocol):
+    """Completes a prompt. Same prompt and seed give the same text."""
+
+    def generate(self, prompt: str, *, seed: int, max_tokens: int, stop: list[str]) -> str: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """llama.cpp writes load chatter straight to fd 2; silence it during load."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class LlamaGenerator:
+    """Few-shot completion with a local GGUF model through llama-cpp-python."""
+
+    def __init__(
+        self, model: ModelInfo, *, n_threads: int = 2, n_ctx: int = 2048,
+        temperature: float = 0.8, top_p: float = 0.95,
+    ) -> None:
+        self.model = model
+        self.n_threads = n_threads
+        self.n_ctx = n_ctx
+        self.temperature = temperature
+        self.top_p = top_p
+        self.tokens_generated = 0
+        self.seconds = 0.0
+        self._llm: Any = None
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ModelError("llama-cpp-python is not installed; run make install") from None
+            try:
+                with _quiet_stderr():
+                    self._llm = Llama(
+                        model_path=str(self.model.path), n_ctx=self.n_ctx,
+                        n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                        seed=0, verbose=False,
+                    )
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"cannot load model {self.model.path.name}: {exc}") from None
+        return self._llm
+
+    def generate(self, prompt: str, *, seed: int, max_tokens: int, stop: list[str]) -> str:
+        llm = self._load()
+        start = time.perf_counter()
+        try:
+            out = llm.create_completion(
+                prompt, max_tokens=max_tokens, temperature=self.temperature, top_p=self.top_p,
+                stop=stop, seed=seed, repeat_penalty=1.1,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise TextGenerationError(f"generation failed: {type(exc).__name__}") from None
+        self.seconds += time.perf_counter() - start
+        self.tokens_generated += int(out["usage"]["completion_tokens"])
+        return str(out["choices"][0]["text"])
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens_generated / self.seconds if self.seconds else 0.0
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "engine": "llama-cpp-python", **self.model.describe(), "n_threads": self.n_threads,
+            "n_ctx": self.n_ctx, "temperature": self.temperature, "top_p": self.top_p,
+        }
