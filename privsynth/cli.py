@@ -27,8 +27,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="privsynth", description="Offline synthetic copies of sensitive "
-                     "tables, with privacy checks, a fail-closed gate and an audit report.")
+    parser = _Parser(
+        prog="privsynth",
+        description="Offline synthetic copies of sensitive "
+        "tables, with privacy checks, a fail-closed gate and an audit report.",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -84,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         print("privsynth: error: out of memory; try --rows or a smaller input", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback, no values
-        print(f"privsynth: internal error ({type(exc).__name__}); please report it. "
-              "Set PRIVSYNTH_DEBUG=1 for details.", file=sys.stderr)
+        print(
+            f"privsynth: internal error ({type(exc).__name__}); please report it. "
+            "Set PRIVSYNTH_DEBUG=1 for details.",
+            file=sys.stderr,
+        )
         if os.environ.get("PRIVSYNTH_DEBUG"):
             raise
         return EXIT_INTERNAL
@@ -98,8 +104,15 @@ def _setup_logging(quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     logger.setLevel(logging.ERROR if quiet else logging.INFO)
-    for noisy in ("presidio-analyzer", "presidio-anonymizer", "SingleTableSynthesizer",
-                  "sdv", "copulas", "rdt", "ctgan"):
+    for noisy in (
+        "presidio-analyzer",
+        "presidio-anonymizer",
+        "SingleTableSynthesizer",
+        "sdv",
+        "copulas",
+        "rdt",
+        "ctgan",
+    ):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     import warnings
 
@@ -110,9 +123,16 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from privsynth.api import run_file
 
     result = run_file(
-        args.input, args.output, config_path=args.config, rows=args.rows, seed=args.seed,
-        model=args.model, no_text=args.no_text, force=args.force,
-        command=["privsynth", *argv], progress=not args.quiet,
+        args.input,
+        args.output,
+        config_path=args.config,
+        rows=args.rows,
+        seed=args.seed,
+        model=args.model,
+        no_text=args.no_text,
+        force=args.force,
+        command=["privsynth", *argv],
+        progress=not args.quiet,
     )
     out = Path(args.output)
     if result.released:
@@ -141,18 +161,30 @@ def _cmd_scan(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _scan_row(c: Any) -> dict[str, Any]:
-    return {"name": c.name, "role": c.role, "kind": c.kind,
-            "entities": [{"type": e.type, "count": e.count, "mean_score": e.mean_score}
-                         for e in c.entities],
-            "evidence": list(c.evidence), "sampled_values": c.sampled}
+    return {
+        "name": c.name,
+        "role": c.role,
+        "kind": c.kind,
+        "entities": [
+            {"type": e.type, "count": e.count, "mean_score": e.mean_score} for e in c.entities
+        ],
+        "evidence": list(c.evidence),
+        "sampled_values": c.sampled,
+    }
 
 
 def _cmd_check(args: argparse.Namespace, argv: list[str]) -> int:
     from privsynth.api import check_files
 
-    result = check_files(args.real, args.synthetic, args.holdout, args.output,
-                         config_path=args.config, force=args.force,
-                         command=["privsynth", *argv])
+    result = check_files(
+        args.real,
+        args.synthetic,
+        args.holdout,
+        args.output,
+        config_path=args.config,
+        force=args.force,
+        command=["privsynth", *argv],
+    )
     verdict = "passed" if result.released else "failed"
     print(f"checks {verdict}: see {Path(args.output) / 'report.html'}")
     for reason in result.decision.reasons:

@@ -197,7 +197,7 @@ def _build(cls: type[T], raw: Any, prefix: str) -> T:
 
 
 def _coerce(hint: Any, value: Any, dotted: str) -> Any:
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value, dotted + ".")
     origin = typing.get_origin(hint)
     if origin is dict:
@@ -229,8 +229,14 @@ def _coerce(hint: Any, value: Any, dotted: str) -> Any:
 
 
 def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            dict: "a table", list: "a list"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        dict: "a table",
+        list: "a list",
+    }.get(type(value), type(value).__name__)
 
 
 def _check_range(dotted: str, value: Any) -> None:

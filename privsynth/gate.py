@@ -28,8 +28,9 @@ def decide(results: Sequence[CheckResult], extra_refusals: Sequence[str] = ()) -
         elif r.status == ERROR:
             reasons.append(f"{r.name}: could not be computed ({r.details.get('error', 'error')})")
         elif r.status == NOT_APPLICABLE:
-            reasons.append(f"{r.name}: not applicable ({r.details.get('reason', '')}); "
-                           "the policy requires it")
+            reasons.append(
+                f"{r.name}: not applicable ({r.details.get('reason', '')}); the policy requires it"
+            )
         elif not r.passed:  # any status this gate does not know
             reasons.append(f"{r.name}: unknown status {r.status!r}")
     if reasons:

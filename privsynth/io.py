@@ -80,10 +80,11 @@ def _read_csv(p: Path, sep: str) -> pd.DataFrame:
     text = _decode(p)
     if not text.strip():
         raise InputError(f"input file is empty: {p}")
-    header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
-    _check_header(header, p)
+    _check_shape(text, sep, p)
     try:
-        raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=True)
+        raw = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=True, index_col=False
+        )
     except pd.errors.ParserError as exc:
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
         raise InputError(f"{p.name} is not a well-formed CSV: {first}") from None
@@ -114,6 +115,23 @@ def _infer_csv_column(s: pd.Series) -> pd.Series:
     return s
 
 
+def _check_shape(text: str, sep: str, p: Path) -> None:
+    """Reject ragged rows: pandas would silently drop or shift their cells."""
+    csv.field_size_limit(2**31 - 1)  # long free-text cells are legitimate
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        header = next(reader, [])
+        _check_header(header, p)
+        for record in reader:
+            if record and len(record) != len(header):
+                raise InputError(
+                    f"{p.name} is not a well-formed CSV: record ending on line {reader.line_num} "
+                    f"has {len(record)} fields, the header has {len(header)}"
+                )
+    except csv.Error as exc:
+        raise InputError(f"{p.name} is not a well-formed CSV: {exc}") from None
+
+
 def _check_header(header: list[str], p: Path) -> None:
     names = [h.strip() for h in header]
     if any(not n for n in names):
@@ -127,7 +145,9 @@ def _read_parquet(p: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(p)
     except Exception as exc:  # pyarrow raises many types for damaged files
-        raise InputError(f"{p.name} is not a readable Parquet file ({type(exc).__name__})") from None
+        raise InputError(
+            f"{p.name} is not a readable Parquet file ({type(exc).__name__})"
+        ) from None
 
 
 def _read_jsonl(p: Path) -> pd.DataFrame:

@@ -51,7 +51,10 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
         if len(finite) and bool(np.all(np.mod(finite, 1) == 0)):
             return ColumnSchema(name, "integer", n_distinct=n_distinct, null_share=null_share)
         return ColumnSchema(
-            name, "float", n_distinct=n_distinct, null_share=null_share,
+            name,
+            "float",
+            n_distinct=n_distinct,
+            null_share=null_share,
             decimals=_decimals(finite),
         )
     strings = non_null.astype(str)
@@ -144,6 +147,6 @@ def from_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.Da
 
 def _isnull(v: object) -> bool:
     try:
-        return bool(pd.isna(v))  # type: ignore[arg-type]
+        return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False

@@ -24,16 +24,36 @@ OPENERS = [
     "Chat with {first} today about {about}.",
 ]
 ABOUT = {
-    "billing": ["a double charge on the last invoice", "an unexpected late fee",
-                "a refund for last month", "the autopay amount looking wrong"],
-    "outage": ["the service dropping every evening", "no connection since Monday",
-               "slow speeds during the outage", "repeated outages in the area"],
-    "cancellation": ["cancelling the account", "ending the contract early",
-                     "closing the account after the price rise", "a cancellation fee"],
-    "upgrade": ["moving to a bigger plan", "adding a second line",
-                "upgrade pricing", "faster speeds for working from home"],
-    "device": ["a broken router", "the modem rebooting itself",
-               "a replacement device that never arrived", "setting up the new device"],
+    "billing": [
+        "a double charge on the last invoice",
+        "an unexpected late fee",
+        "a refund for last month",
+        "the autopay amount looking wrong",
+    ],
+    "outage": [
+        "the service dropping every evening",
+        "no connection since Monday",
+        "slow speeds during the outage",
+        "repeated outages in the area",
+    ],
+    "cancellation": [
+        "cancelling the account",
+        "ending the contract early",
+        "closing the account after the price rise",
+        "a cancellation fee",
+    ],
+    "upgrade": [
+        "moving to a bigger plan",
+        "adding a second line",
+        "upgrade pricing",
+        "faster speeds for working from home",
+    ],
+    "device": [
+        "a broken router",
+        "the modem rebooting itself",
+        "a replacement device that never arrived",
+        "setting up the new device",
+    ],
 }
 PLAN_LINES = [
     "They are on the {plan} plan and pay about ${spend:.0f} a month.",
@@ -48,9 +68,14 @@ CONTACT_LINES = [
     "Follow up by phone: {phone}.",
     "Sent a confirmation to {email}.",
 ]
-CLOSERS = ["", " Escalated to tier 2.", " Issue resolved on the call.",
-           " Customer was frustrated.", " Offered a one-month credit.",
-           " Said they will leave if it happens again."]
+CLOSERS = [
+    "",
+    " Escalated to tier 2.",
+    " Issue resolved on the call.",
+    " Customer was frustrated.",
+    " Offered a one-month credit.",
+    " Said they will leave if it happens again.",
+]
 
 
 def make(rows: int, seed: int) -> pd.DataFrame:
@@ -65,12 +90,16 @@ def make(rows: int, seed: int) -> pd.DataFrame:
         last = fake.last_name()
         age = max(18, min(90, int(rng.gauss(44, 14))))
         birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
-        plan = rng.choices(list(PLANS), weights=[0.45, 0.35, 0.2] if age > 35 else [0.6, 0.3, 0.1])[0]
+        plan = rng.choices(list(PLANS), weights=[0.45, 0.35, 0.2] if age > 35 else [0.6, 0.3, 0.1])[
+            0
+        ]
         mean, sd = PLANS[plan]
         spend = round(max(5.0, rng.gauss(mean, sd)), 2)
         signup = today - timedelta(days=rng.randint(30, 3650))
         topic = rng.choice(TOPICS)
-        churn_p = 0.08 + (0.45 if topic == "cancellation" else 0) + (0.1 if topic == "outage" else 0)
+        churn_p = (
+            0.08 + (0.45 if topic == "cancellation" else 0) + (0.1 if topic == "outage" else 0)
+        )
         churned = rng.random() < churn_p
         email = f"{first}.{last}{rng.randint(1, 99)}@{fake.free_email_domain()}".lower()
         phone = fake.numerify("(###) ###-####")
@@ -79,22 +108,24 @@ def make(rows: int, seed: int) -> pd.DataFrame:
         note += " " + rng.choice(PLAN_LINES).format(plan=plan, spend=spend, signup_year=signup.year)
         note += " " + rng.choice(CONTACT_LINES).format(email=email, phone=phone)
         note += rng.choice(CLOSERS)
-        records.append({
-            "customer_name": name,
-            "email": email,
-            "phone": phone,
-            "ssn": fake.ssn(),
-            "street_address": fake.street_address(),
-            "birth_date": birth.isoformat(),
-            "zip_code": fake.zipcode(),
-            "gender": gender,
-            "plan": plan,
-            "monthly_spend": spend,
-            "signup_date": signup.isoformat(),
-            "ticket_topic": topic,
-            "churned": churned,
-            "notes": note,
-        })
+        records.append(
+            {
+                "customer_name": name,
+                "email": email,
+                "phone": phone,
+                "ssn": fake.ssn(),
+                "street_address": fake.street_address(),
+                "birth_date": birth.isoformat(),
+                "zip_code": fake.zipcode(),
+                "gender": gender,
+                "plan": plan,
+                "monthly_spend": spend,
+                "signup_date": signup.isoformat(),
+                "ticket_topic": topic,
+                "churned": churned,
+                "notes": note,
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -102,7 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("-o", "--output", type=Path, default=Path(__file__).with_name("customers.csv"))
+    parser.add_argument(
+        "-o", "--output", type=Path, default=Path(__file__).with_name("customers.csv")
+    )
     args = parser.parse_args()
     make(args.rows, args.seed).to_csv(args.output, index=False)
 

@@ -40,11 +40,16 @@ class CheckResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "category": self.category, "goal": self.goal,
+            "name": self.name,
+            "category": self.category,
+            "goal": self.goal,
             "value": None if self.value is None else round(float(self.value), 6),
             "ci": None if self.ci is None else [round(float(x), 6) for x in self.ci],
-            "threshold": self.threshold, "passed": self.passed, "status": self.status,
-            "explanation": self.explanation, "details": self.details,
+            "threshold": self.threshold,
+            "passed": self.passed,
+            "status": self.status,
+            "explanation": self.explanation,
+            "details": self.details,
         }
 
 

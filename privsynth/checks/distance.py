@@ -7,11 +7,11 @@ column of weight 1 marks it (the value itself is set to the training median).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
-
-from typing import TYPE_CHECKING
 
 from privsynth.schema import ColumnSchema, to_model_frame
 
@@ -33,8 +33,10 @@ class GowerEncoder:
         for col in self.columns_:
             if self.schema[col].kind in NUMERIC:
                 vals = frame[col].astype(float)
-                lo, hi = float(np.nanmin(vals)) if vals.notna().any() else 0.0, float(
-                    np.nanmax(vals)) if vals.notna().any() else 1.0
+                lo, hi = (
+                    float(np.nanmin(vals)) if vals.notna().any() else 0.0,
+                    float(np.nanmax(vals)) if vals.notna().any() else 1.0,
+                )
                 med = float(np.nanmedian(vals)) if vals.notna().any() else 0.0
                 self.numeric_[col] = (lo, max(hi - lo, 1e-12), med)
             else:
@@ -53,8 +55,9 @@ class GowerEncoder:
                 parts.append(scaled[:, None])
                 parts.append(missing.astype(float)[:, None])
             else:
-                cats = pd.Categorical(frame[col].fillna("__nan__").astype(str),
-                                      categories=self.levels_[col])
+                cats = pd.Categorical(
+                    frame[col].fillna("__nan__").astype(str), categories=self.levels_[col]
+                )
                 onehot = np.zeros((len(frame), len(self.levels_[col])), dtype=float)
                 codes = cats.codes
                 ok = codes >= 0
@@ -84,8 +87,9 @@ def equal_size_split(ctx_train: pd.DataFrame, size: int, rng: np.random.Generato
 class DistanceSet:
     """Nearest-neighbour distances shared by the distance-based checks."""
 
-    def __init__(self, train_sample: np.ndarray, holdout: np.ndarray, synthetic: np.ndarray,
-                 n_columns: int) -> None:
+    def __init__(
+        self, train_sample: np.ndarray, holdout: np.ndarray, synthetic: np.ndarray, n_columns: int
+    ) -> None:
         # synthetic -> references
         self.syn_to_train = nearest_distance(train_sample, synthetic, n_columns)
         self.syn_to_holdout = nearest_distance(holdout, synthetic, n_columns)
@@ -104,13 +108,18 @@ def shared_distances(ctx: CheckContext) -> DistanceSet:
         if ctx.train.shape[1] == 0:
             raise NotApplicable("no structured columns to compare")
         if len(ctx.holdout) < MIN_HOLDOUT:
-            raise NotApplicable(f"holdout has {len(ctx.holdout)} rows; at least {MIN_HOLDOUT} needed")
+            raise NotApplicable(
+                f"holdout has {len(ctx.holdout)} rows; at least {MIN_HOLDOUT} needed"
+            )
         if len(ctx.synthetic) == 0:
             raise NotApplicable("no synthetic rows")
         enc = GowerEncoder(ctx.schema).fit(pd.concat([ctx.train, ctx.holdout]))
         sample = equal_size_split(ctx.train, len(ctx.holdout), ctx.rng(1))
         ctx.cache["distances"] = DistanceSet(
-            enc.transform(sample), enc.transform(ctx.holdout), enc.transform(ctx.synthetic),
+            enc.transform(sample),
+            enc.transform(ctx.holdout),
+            enc.transform(ctx.synthetic),
             ctx.train.shape[1],
         )
-    return ctx.cache["distances"]  # type: ignore[no-any-return]
+    distances: DistanceSet = ctx.cache["distances"]
+    return distances

@@ -5,7 +5,16 @@ from __future__ import annotations
 import logging
 import math
 
-from privsynth.checks.base import ERROR, FAIL, NOT_APPLICABLE, PASS, Check, CheckContext, CheckResult, NotApplicable
+from privsynth.checks.base import (
+    ERROR,
+    FAIL,
+    NOT_APPLICABLE,
+    PASS,
+    Check,
+    CheckContext,
+    CheckResult,
+    NotApplicable,
+)
 from privsynth.checks.fidelity.column_shapes import ColumnShapes
 from privsynth.checks.privacy.dcr_share import DcrShare
 from privsynth.checks.privacy.exact_match import ExactMatch
@@ -15,11 +24,18 @@ from privsynth.config import GateConfig
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CHECKS: tuple[type[Check], ...] = (ExactMatch, DcrShare, MiaDistance, PiiReplay, ColumnShapes)
+DEFAULT_CHECKS: tuple[type[Check], ...] = (
+    ExactMatch,
+    DcrShare,
+    MiaDistance,
+    PiiReplay,
+    ColumnShapes,
+)
 
 
-def run_checks(ctx: CheckContext, gate: GateConfig,
-               checks: tuple[type[Check], ...] = DEFAULT_CHECKS) -> list[CheckResult]:
+def run_checks(
+    ctx: CheckContext, gate: GateConfig, checks: tuple[type[Check], ...] = DEFAULT_CHECKS
+) -> list[CheckResult]:
     results = []
     for cls in checks:
         check = cls()
@@ -40,7 +56,18 @@ def run_checks(ctx: CheckContext, gate: GateConfig,
         except Exception as exc:  # noqa: BLE001 - fail closed on any error, say which
             logger.warning("check %s failed to compute: %s", cls.name, type(exc).__name__)
             status, details = ERROR, {"error": type(exc).__name__}
-        results.append(CheckResult(cls.name, cls.category, cls.goal, threshold, status,
-                                   value, ci, cls.explanation, details))
+        results.append(
+            CheckResult(
+                cls.name,
+                cls.category,
+                cls.goal,
+                threshold,
+                status,
+                value,
+                ci,
+                cls.explanation,
+                details,
+            )
+        )
         logger.info("check %s: %s", cls.name, status)
     return results

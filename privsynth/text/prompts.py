@@ -29,13 +29,19 @@ class PromptTemplate:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
-    def render(self, *, column: str, words: int, examples: list[tuple[str, str]],
-               record: str) -> str:
+    def render(
+        self, *, column: str, words: int, examples: list[tuple[str, str]], record: str
+    ) -> str:
         label = "Entry"
         shots = "".join(f"\nRecord: {rec}\n{label}: {text}\n" for rec, text in examples)
-        return (self.text.replace("{column}", column).replace("{words}", str(words))
-                .replace("{examples}", shots).replace("{record}", record)
-                .replace("{label}", label).rstrip("\n"))
+        return (
+            self.text.replace("{column}", column)
+            .replace("{words}", str(words))
+            .replace("{examples}", shots)
+            .replace("{record}", record)
+            .replace("{label}", label)
+            .rstrip("\n")
+        )
 
 
 def load_template(path: str | Path | None = None) -> PromptTemplate:

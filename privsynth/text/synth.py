@@ -18,7 +18,7 @@ from privsynth.config import TextConfig
 from privsynth.errors import NotFittedError
 from privsynth.pii.engine import TEXT_ENTITIES, build_analyzer
 from privsynth.pii.fakes import IdentifierFaker, Persona
-from privsynth.pii.scrub import PLACEHOLDER_RE
+from privsynth.pii.scrub import PLACEHOLDER_RE, non_overlapping
 from privsynth.text.generator import TextGenerator
 from privsynth.text.prompts import INJECTION_RE, PromptTemplate, load_template
 
@@ -40,9 +40,12 @@ class TextStats:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "generated": self.generated, "rejected": dict(self.rejected),
-            "fallbacks": self.fallbacks, "entities_replaced": dict(self.entities_replaced),
-            "tokens": self.tokens, "seconds": round(self.seconds, 2),
+            "generated": self.generated,
+            "rejected": dict(self.rejected),
+            "fallbacks": self.fallbacks,
+            "entities_replaced": dict(self.entities_replaced),
+            "tokens": self.tokens,
+            "seconds": round(self.seconds, 2),
             "tokens_per_second": round(self.tokens / self.seconds, 1) if self.seconds else 0.0,
         }
 
@@ -78,8 +81,13 @@ class TextSynthesizer:
     """Fit on scrubbed texts and their rows; generate one text per synthetic row."""
 
     def __init__(
-        self, column: str, generator: TextGenerator, config: TextConfig, seed: int,
-        template: PromptTemplate | None = None, progress: bool = False,
+        self,
+        column: str,
+        generator: TextGenerator,
+        config: TextConfig,
+        seed: int,
+        template: PromptTemplate | None = None,
+        progress: bool = False,
     ) -> None:
         self.column = column
         self.generator = generator
@@ -109,8 +117,12 @@ class TextSynthesizer:
         lengths = [len(t.split()) for _, t in pool] or [20]
         self.words_ = int(np.median(lengths))
         self.length_quantiles_ = [int(q) for q in np.quantile(lengths, [0.1, 0.5, 0.9])]
-        logger.info("text column %s: %d exemplars, %d excluded", self.column, len(pool),
-                    sum(excluded.values()))
+        logger.info(
+            "text column %s: %d exemplars, %d excluded",
+            self.column,
+            len(pool),
+            sum(excluded.values()),
+        )
         return self
 
     def _examples(self, key: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -118,16 +130,24 @@ class TextSynthesizer:
         k = self.config.examples
         if not self.pool_ or k == 0:
             return []
-        scores = np.array([sum(a == b for a, b in zip(pk, key, strict=True)) for pk, _ in self.pool_])
+        scores = np.array(
+            [sum(a == b for a, b in zip(pk, key, strict=True)) for pk, _ in self.pool_]
+        )
         digest = hashlib.sha256(("|".join(key) + str(self.seed)).encode()).digest()
         rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
         order = np.lexsort((rng.random(len(scores)), -scores))[:k]
         cols = self.record_columns_
-        return [("; ".join(f"{c}={v}" for c, v in zip(cols, self.pool_[i][0], strict=True)),
-                 self.pool_[i][1]) for i in order]
+        return [
+            (
+                "; ".join(f"{c}={v}" for c, v in zip(cols, self.pool_[i][0], strict=True)),
+                self.pool_[i][1],
+            )
+            for i in order
+        ]
 
-    def generate(self, rows: pd.DataFrame, personas: Sequence[Persona],
-                 faker: IdentifierFaker) -> tuple[list[str], TextStats]:
+    def generate(
+        self, rows: pd.DataFrame, personas: Sequence[Persona], faker: IdentifierFaker
+    ) -> tuple[list[str], TextStats]:
         if not hasattr(self, "pool_"):
             raise NotFittedError("TextSynthesizer used before fit()")
         stats = TextStats()
@@ -137,14 +157,17 @@ class TextSynthesizer:
         order = sorted(range(len(rows)), key=lambda i: keys[i])
         texts: list[str] = [""] * len(rows)
         cache: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-        bar = tqdm(order, desc=f"text:{self.column}", unit="row", disable=not self.progress,
-                   leave=False)
+        bar = tqdm(
+            order, desc=f"text:{self.column}", unit="row", disable=not self.progress, leave=False
+        )
         for i in bar:
             key = keys[i]
             if key not in cache:
                 cache[key] = self._examples(key)
             prompt = self.template.render(
-                column=self.column, words=self.words_, examples=cache[key],
+                column=self.column,
+                words=self.words_,
+                examples=cache[key],
                 record=_record(rows.iloc[i], cols),
             )
             texts[i] = self._one(prompt, i, personas[i], faker, stats)
@@ -156,12 +179,14 @@ class TextSynthesizer:
         texts = self._rescan(texts, personas, faker, stats)
         return texts, stats
 
-    def _one(self, prompt: str, i: int, persona: Persona, faker: IdentifierFaker,
-             stats: TextStats) -> str:
+    def _one(
+        self, prompt: str, i: int, persona: Persona, faker: IdentifierFaker, stats: TextStats
+    ) -> str:
         for attempt in range(self.config.retries + 1):
             seed = (self.seed * 1_000_003 + i * 7919 + attempt) % (2**31 - 1)
-            raw = self.generator.generate(prompt, seed=seed, max_tokens=self.config.max_tokens,
-                                          stop=["\n"])
+            raw = self.generator.generate(
+                prompt, seed=seed, max_tokens=self.config.max_tokens, stop=["\n"]
+            )
             text = " ".join(raw.split())
             reason = is_degenerate(text)
             if reason is None and INJECTION_RE.search(text):
@@ -173,28 +198,35 @@ class TextSynthesizer:
         stats.fallbacks += 1
         return "No free-text entry was generated for this record."
 
-    def _rescan(self, texts: list[str], personas: Sequence[Persona], faker: IdentifierFaker,
-                stats: TextStats) -> list[str]:
+    def _rescan(
+        self,
+        texts: list[str],
+        personas: Sequence[Persona],
+        faker: IdentifierFaker,
+        stats: TextStats,
+    ) -> list[str]:
         """Replace any entity in generated text that is not the row's own fake value."""
         from presidio_analyzer import BatchAnalyzerEngine
 
         batch = BatchAnalyzerEngine(analyzer_engine=build_analyzer())
-        results = batch.analyze_iterator(texts, language="en", batch_size=32,
-                                         entities=TEXT_ENTITIES, score_threshold=0.4)
+        results = batch.analyze_iterator(
+            texts, language="en", batch_size=32, entities=TEXT_ENTITIES, score_threshold=0.4
+        )
         replacements: dict[str, str] = {}
         out = []
         for text, res, persona in zip(texts, results, personas, strict=True):
-            allowed = {persona.full_name.lower(), persona.first.lower(), persona.last.lower(),
-                       persona.email.lower(), persona.phone.lower()}
-            spans = sorted({(r.start, r.end, r.entity_type) for r in res}, key=lambda s: -s[0])
-            taken: list[tuple[int, int]] = []
-            for start, end, entity in spans:
+            allowed = {
+                persona.full_name.lower(),
+                persona.first.lower(),
+                persona.last.lower(),
+                persona.email.lower(),
+                persona.phone.lower(),
+            }
+            spans = non_overlapping([(r.start, r.end, r.entity_type) for r in res])
+            for start, end, entity in reversed(spans):
                 value = text[start:end]
                 if value.lower() in allowed or any(value.lower() in a for a in allowed):
                     continue
-                if any(start < e and end > s for s, e in taken):
-                    continue
-                taken.append((start, end))
                 fake = replacements.setdefault(value, faker.fake_for_entity(entity))
                 stats.entities_replaced[entity] += 1
                 text = text[:start] + fake + text[end:]
@@ -203,19 +235,24 @@ class TextSynthesizer:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "column": self.column, "record_columns": getattr(self, "record_columns_", []),
+            "column": self.column,
+            "record_columns": getattr(self, "record_columns_", []),
             "exemplars": len(getattr(self, "pool_", [])),
             "exemplars_excluded": getattr(self, "excluded_", {}),
             "length_words_p10_p50_p90": getattr(self, "length_quantiles_", []),
-            "template": self.template.source, "template_sha256": self.template.sha256,
+            "template": self.template.source,
+            "template_sha256": self.template.sha256,
             "generator": self.generator.describe(),
         }
 
 
 def fill_placeholders(text: str, persona: Persona, faker: IdentifierFaker) -> str:
     """Put the row's own fake identifiers where the model wrote placeholders."""
-    own = {"PERSON": persona.full_name, "EMAIL_ADDRESS": persona.email,
-           "PHONE_NUMBER": persona.phone}
+    own = {
+        "PERSON": persona.full_name,
+        "EMAIL_ADDRESS": persona.email,
+        "PHONE_NUMBER": persona.phone,
+    }
     extra: dict[str, str] = defaultdict(str)
 
     def swap(m: re.Match[str]) -> str:

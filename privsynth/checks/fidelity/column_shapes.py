@@ -12,8 +12,9 @@ from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.schema import ColumnSchema, to_model_frame
 
 
-def column_similarity(real: pd.Series, syn: pd.Series, cs: ColumnSchema,
-                      rare_min_count: int = 0) -> float:
+def column_similarity(
+    real: pd.Series, syn: pd.Series, cs: ColumnSchema, rare_min_count: int = 0
+) -> float:
     if cs.kind in ("integer", "float", "datetime"):
         r, s = real.dropna().astype(float), syn.dropna().astype(float)
         if len(r) == 0 or len(s) == 0:
@@ -28,7 +29,9 @@ def column_similarity(real: pd.Series, syn: pd.Series, cs: ColumnSchema,
     r = real_s.value_counts(normalize=True)
     s = syn_s.value_counts(normalize=True)
     levels = r.index.union(s.index)
-    tv = 0.5 * float(np.abs(r.reindex(levels, fill_value=0) - s.reindex(levels, fill_value=0)).sum())
+    tv = 0.5 * float(
+        np.abs(r.reindex(levels, fill_value=0) - s.reindex(levels, fill_value=0)).sum()
+    )
     return 1 - tv
 
 
@@ -47,7 +50,10 @@ class ColumnShapes:
             raise NotApplicable("no structured columns to compare")
         real = to_model_frame(ctx.train, ctx.schema)
         syn = to_model_frame(ctx.synthetic[ctx.train.columns], ctx.schema)
-        per_col = {str(c): round(column_similarity(real[c], syn[c], ctx.schema[str(c)],
-                                                   ctx.rare_min_count), 4)
-                   for c in real.columns}
+        per_col = {
+            str(c): round(
+                column_similarity(real[c], syn[c], ctx.schema[str(c)], ctx.rare_min_count), 4
+            )
+            for c in real.columns
+        }
         return Measurement(float(np.mean(list(per_col.values()))), None, {"per_column": per_col})

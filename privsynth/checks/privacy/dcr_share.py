@@ -30,8 +30,12 @@ class DcrShare:
     def compute(self, ctx: CheckContext) -> Measurement:
         d = shared_distances(ctx)
         pairs = np.column_stack([d.syn_to_train, d.syn_to_holdout])
-        return Measurement(_share(pairs), bootstrap_ci(pairs, _share, ctx.rng(3), ctx.bootstrap), {
-            "median_dcr_train": round(float(np.median(d.syn_to_train)), 6),
-            "median_dcr_holdout": round(float(np.median(d.syn_to_holdout)), 6),
-            "zero_distance_train": int((d.syn_to_train == 0).sum()),
-        })
+        return Measurement(
+            _share(pairs),
+            bootstrap_ci(pairs, _share, ctx.rng(3), ctx.bootstrap),
+            {
+                "median_dcr_train": round(float(np.median(d.syn_to_train)), 6),
+                "median_dcr_holdout": round(float(np.median(d.syn_to_holdout)), 6),
+                "zero_distance_train": int((d.syn_to_train == 0).sum()),
+            },
+        )

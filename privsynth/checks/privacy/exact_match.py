@@ -42,8 +42,13 @@ class ExactMatch:
 
         pairs = np.column_stack([in_train, in_hold])
         ci = bootstrap_ci(pairs, excess, ctx.rng(2), ctx.bootstrap)
-        return Measurement(excess(pairs), ci, {
-            "ims_train": round(float(in_train.mean()), 6),
-            "ims_holdout": round(float(in_hold.mean()), 6),
-            "train_rows": len(ctx.train), "holdout_rows": len(ctx.holdout),
-        })
+        return Measurement(
+            excess(pairs),
+            ci,
+            {
+                "ims_train": round(float(in_train.mean()), 6),
+                "ims_holdout": round(float(in_hold.mean()), 6),
+                "train_rows": len(ctx.train),
+                "holdout_rows": len(ctx.holdout),
+            },
+        )

@@ -34,6 +34,11 @@ class MiaDistance:
         labels = np.concatenate([np.ones(len(d.train_to_syn)), np.zeros(len(d.holdout_to_syn))])
         scores = -np.concatenate([d.train_to_syn, d.holdout_to_syn])
         scored = np.column_stack([labels, scores])
-        return Measurement(_auc(scored), bootstrap_ci(scored, _auc, ctx.rng(4), ctx.bootstrap), {
-            "members": int(len(d.train_to_syn)), "non_members": int(len(d.holdout_to_syn)),
-        })
+        return Measurement(
+            _auc(scored),
+            bootstrap_ci(scored, _auc, ctx.rng(4), ctx.bootstrap),
+            {
+                "members": int(len(d.train_to_syn)),
+                "non_members": int(len(d.holdout_to_syn)),
+            },
+        )

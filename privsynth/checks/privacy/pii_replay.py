@@ -45,8 +45,9 @@ def _grams(text: str, longest: int) -> set[str]:
     return out
 
 
-def count_replay(output: pd.DataFrame, values: frozenset[str],
-                 text_columns: Iterable[str]) -> tuple[set[str], Counter[str]]:
+def count_replay(
+    output: pd.DataFrame, values: frozenset[str], text_columns: Iterable[str]
+) -> tuple[set[str], Counter[str]]:
     """Distinct replayed values and hits per column. The values never leave this function."""
     hits: set[str] = set()
     per_column: Counter[str] = Counter()
@@ -82,7 +83,11 @@ class PiiReplay:
         if ctx.output is None:
             raise NotApplicable("no output table")
         hits, per_column = count_replay(ctx.output, ctx.identifier_values, ctx.text_columns)
-        return Measurement(float(len(hits)), None, {
-            "values_searched": len(ctx.identifier_values),
-            "hits_per_column": dict(per_column),
-        })
+        return Measurement(
+            float(len(hits)),
+            None,
+            {
+                "values_searched": len(ctx.identifier_values),
+                "hits_per_column": dict(per_column),
+            },
+        )

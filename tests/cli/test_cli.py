@@ -1,0 +1,164 @@
+"""The CLI: exit codes, one-line errors, no partial output, help for every command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from privsynth.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "privsynth", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
+
+
+def test_every_command_has_help(capsys) -> None:
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert set(commands) == {"run", "scan", "check", "doctor"}
+    for name in commands:
+        assert main([name, "--help"]) == 0
+        assert "usage: privsynth " + name in capsys.readouterr().out
+
+
+def bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
+    (tmp / "empty.csv").write_bytes(b"")
+    (tmp / "header.csv").write_bytes(b"a,b\n")
+    (tmp / "latin1.csv").write_bytes(b"name,city\nJos\xe9,Paris\n")
+    good = tmp / "good.csv"
+    pd.DataFrame({"a": range(30), "b": ["x", "y", "z"] * 10}).to_csv(good, index=False)
+    (tmp / "unknown_col.toml").write_text("[scan.roles]\nno_such_column = 'identifier'\n")
+    (tmp / "invalid.toml").write_text("[gate]\nmax_mia_auc = 'high'\n")
+    return [
+        (["run", str(tmp / "missing.csv"), "-o", str(tmp / "o")], "input file not found"),
+        (["run", str(tmp / "empty.csv"), "-o", str(tmp / "o")], "is empty"),
+        (["run", str(tmp / "header.csv"), "-o", str(tmp / "o")], "header but no data rows"),
+        (["run", str(tmp / "latin1.csv"), "-o", str(tmp / "o")], "not valid UTF-8"),
+        (
+            ["run", str(good), "-o", str(tmp / "o"), "--config", str(tmp / "unknown_col.toml")],
+            "unknown column(s): no_such_column",
+        ),
+        (
+            ["run", str(good), "-o", str(tmp / "o"), "--config", str(tmp / "invalid.toml")],
+            "'gate.max_mia_auc' must be a number",
+        ),
+        (
+            ["run", str(good), "-o", str(tmp / "o"), "--model", str(tmp / "nope.gguf")],
+            "model file not found",
+        ),
+        (
+            ["run", str(good), "-o", str(tmp / "o"), "--model", str(tmp)],
+            "model path is a directory",
+        ),
+        (["run", str(good), "-o", str(tmp / "o"), "--model", str(good)], "not a GGUF file"),
+        (["run", str(good), "-o", str(tmp / "o"), "--seed", "-4"], "'seed' must be between"),
+        (["run", str(good)], "the following arguments are required: -o/--output"),
+        (["frobnicate"], "invalid choice"),
+    ]
+
+
+def test_bad_input_exits_2_with_one_line_and_no_output(tmp_path: Path, capsys) -> None:
+    for argv, message in bad_inputs(tmp_path):
+        code = main(argv)
+        err = capsys.readouterr().err.strip()
+        assert code == 2, (argv, err)
+        assert message in err, (argv, err)
+        assert err.count("\n") == 0 and "Traceback" not in err, err
+        assert not (tmp_path / "o").exists()
+
+
+def test_subprocess_error_has_no_traceback(tmp_path: Path) -> None:
+    proc = run_cli("run", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("privsynth: error: input file not found")
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_run_no_text_writes_report_and_respects_existing_output(small_customers, tmp_path) -> None:
+    src = tmp_path / "in.csv"
+    small_customers.to_csv(src, index=False)
+    out = tmp_path / "out"
+    code = main(["-q", "run", str(src), "-o", str(out), "--rows", "60", "--no-text"])
+    assert code in (0, 3)
+    files = {p.name for p in out.iterdir()}
+    assert {"report.json", "report.html"} <= files
+    report = json.loads((out / "report.json").read_text())
+    assert ("synthetic.csv" in files) == report["decision"]["released"] == (code == 0)
+    assert main(["-q", "run", str(src), "-o", str(out), "--no-text"]) == 2
+    assert main(
+        ["-q", "run", str(src), "-o", str(out), "--rows", "30", "--no-text", "--force"]
+    ) in (0, 3)
+
+
+def test_scan_json_lists_roles_without_values(small_customers, tmp_path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    small_customers.to_csv(src, index=False)
+    assert main(["-q", "scan", str(src), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    roles = {c["name"]: c["role"] for c in data["columns"]}
+    assert roles["email"] == "identifier" and roles["notes"] == "text"
+    blob = json.dumps(data)
+    assert not any(v in blob for v in small_customers["email"].head(100))
+
+
+def test_check_refuses_a_copy_and_passes_a_fresh_sample(tmp_path, capsys) -> None:
+    from tests.unit.test_checks_oracle import population
+
+    pop = population(3000, seed=2)
+    real, hold, fresh = pop.iloc[:1000], pop.iloc[1000:1300], pop.iloc[1300:2300]
+    fresh = fresh.assign(customer_id=[f"NEW-{i}" for i in range(len(fresh))])
+    paths = {}
+    for name, frame in {"real": real, "hold": hold, "fresh": fresh}.items():
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
+    copy = main(
+        [
+            "-q",
+            "check",
+            str(paths["real"]),
+            str(paths["real"]),
+            "--holdout",
+            str(paths["hold"]),
+            "-o",
+            str(tmp_path / "c1"),
+        ]
+    )
+    ok = main(
+        [
+            "-q",
+            "check",
+            str(paths["real"]),
+            str(paths["fresh"]),
+            "--holdout",
+            str(paths["hold"]),
+            "-o",
+            str(tmp_path / "c2"),
+        ]
+    )
+    assert (copy, ok) == (3, 0), capsys.readouterr().out
+    assert not (tmp_path / "c1" / "synthetic.csv").exists()
+
+
+def test_doctor_reports_offline_readiness(capsys) -> None:
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "[ok] spaCy model" in out and "[ok] tldextract offline" in out
+    assert "[ok] default GGUF model" in out

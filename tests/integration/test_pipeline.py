@@ -1,0 +1,139 @@
+"""The whole pipeline with a fake LLM: canaries, reproducibility, fail-closed behaviour."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pandas as pd
+import pytest
+
+from privsynth.api import write_report_dir
+from privsynth.config import load_config
+from privsynth.pipeline import synthesize
+from tests.fakes import CopyingGenerator, ScriptedGenerator
+
+CANARY_NAMES = [
+    "Zebediah Quuxworth",
+    "Philomena Wraxall",
+    "Octavius Brinklemoor",
+    "Marisol Tzankova",
+    "Bartholomew Fennimore",
+    "Ingeborg Vantwest",
+]
+
+
+def plant_canaries(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    df = df.copy()
+    secrets = []
+    for i, name in enumerate(CANARY_NAMES * 3):
+        row = 10 + i * 13
+        email = f"{name.split()[0].lower()}.canary{i}@quux-example.org"
+        phone = f"(555) 010-{1000 + i}"
+        df.loc[row, ["customer_name", "email", "phone"]] = [name, email, phone]
+        df.loc[row, "notes"] = (
+            f"{name} phoned about the outage. Write to {email} "
+            f"or ring {phone}. {name.split()[0]} was upset."
+        )
+        secrets += [name, email, phone, name.split()[1]]
+    return df, sorted(set(secrets))
+
+
+@pytest.fixture(scope="module")
+def canary_run(small_customers, tmp_path_factory):
+    df, secrets = plant_canaries(small_customers)
+    handler_records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            handler_records.append(self.format(record))
+
+    handler = Collect(level=logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        result = synthesize(df, load_config(rows=120), generator=CopyingGenerator())
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old)
+    out = tmp_path_factory.mktemp("canary") / "out"
+    write_report_dir(out, result.report, result.synthetic)
+    return result, secrets, out, "\n".join(handler_records)
+
+
+def test_canaries_appear_nowhere(canary_run, capsys) -> None:
+    result, secrets, out, logs = canary_run
+    assert result.released, result.decision.reasons
+    blobs = {p.name: p.read_text().lower() for p in out.iterdir()}
+    assert set(blobs) == {"synthetic.csv", "report.json", "report.html"}
+    blobs["logs"] = logs.lower()
+    captured = capsys.readouterr()
+    blobs["stdio"] = (captured.out + captured.err).lower()
+    for secret in secrets:
+        for where, blob in blobs.items():
+            assert secret.lower() not in blob, f"canary leaked into {where}"
+
+
+def test_report_contract_keys(canary_run) -> None:
+    result, _, out, _ = canary_run
+    report = json.loads((out / "report.json").read_text())
+    assert isinstance(report["decision"]["released"], bool) and report["decision"]["reasons"]
+    for check in report["checks"]:
+        assert {"name", "value", "threshold", "passed"} <= set(check)
+    for col in report["columns"]:
+        assert {"name", "role", "entities"} <= set(col)
+    prov = report["provenance"]
+    assert len(prov["input_sha256"] or "x" * 64) == 64 or prov["input_sha256"] is None
+    assert {"config", "seed", "versions"} <= set(prov) and "model_sha256" in prov
+    assert report["outputs"]["synthetic_csv_sha256"]
+
+
+def test_identifier_columns_never_reach_the_synthesizer(small_customers, monkeypatch) -> None:
+    from privsynth.tabular.sdv_adapter import SdvSynthesizer
+
+    seen: list[list[str]] = []
+    original = SdvSynthesizer.fit
+
+    def spy(self, df, schema):
+        seen.append(list(df.columns))
+        return original(self, df, schema)
+
+    monkeypatch.setattr(SdvSynthesizer, "fit", spy)
+    synthesize(small_customers, load_config(rows=20, text__enabled=False))
+    assert seen and not {"customer_name", "email", "phone", "ssn", "street_address", "notes"} & set(
+        seen[0]
+    )
+
+
+def test_same_seed_same_output_and_other_seed_differs(small_customers) -> None:
+    def run(seed: int) -> pd.DataFrame:
+        res = synthesize(
+            small_customers, load_config(rows=40, seed=seed), generator=ScriptedGenerator()
+        )
+        assert res.synthetic is not None
+        return res.synthetic
+
+    a, b, c = run(5), run(5), run(6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_no_text_drops_text_and_never_emits_real_text(small_customers) -> None:
+    res = synthesize(small_customers, load_config(rows=30, text__enabled=False))
+    cols = {c["name"]: c for c in res.report["columns"]}
+    assert cols["notes"]["treatment"].startswith("dropped")
+    if res.synthetic is not None:
+        assert "notes" not in res.synthetic.columns
+
+
+def test_failing_check_withholds_and_report_has_no_rows(small_customers, monkeypatch) -> None:
+    from privsynth.checks.privacy import dcr_share
+
+    monkeypatch.setattr(
+        dcr_share.DcrShare, "compute", lambda self, ctx: (_ for _ in ()).throw(RuntimeError("x"))
+    )
+    res = synthesize(small_customers, load_config(rows=20), generator=ScriptedGenerator())
+    assert not res.released and res.synthetic is None
+    assert "examples" not in res.report["text"]["notes"]

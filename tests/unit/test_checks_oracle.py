@@ -1,0 +1,143 @@
+"""Oracle tests: copies of training data must be caught; independent samples must pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from privsynth.checks import CheckContext, run_checks
+from privsynth.checks.base import ERROR, NOT_APPLICABLE, PASS
+from privsynth.checks.privacy.pii_replay import identifier_values
+from privsynth.config import default_config
+from privsynth.gate import decide
+from privsynth.schema import infer_schema
+
+GATE = default_config().gate
+
+
+def population(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 90, n)
+    plan = rng.choice(["basic", "standard", "premium"], n, p=[0.5, 0.3, 0.2])
+    spend = np.round(rng.gamma(2.0, 20.0, n) + (plan == "premium") * 30, 2)
+    region = rng.choice([f"r{i}" for i in range(12)], n)
+    joined = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D")
+    income = np.where(rng.random(n) < 0.05, np.nan, np.round(rng.normal(50000, 15000, n), 0))
+    ids = [f"CUST-{i:07d}-{seed}" for i in range(n)]
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "age": age,
+            "plan": plan,
+            "spend": spend,
+            "region": region,
+            "joined": joined.strftime("%Y-%m-%d"),
+            "income": income,
+        }
+    )
+
+
+MODELLED = ["age", "plan", "spend", "region", "joined", "income"]
+
+
+def context(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame) -> CheckContext:
+    schema = infer_schema(pd.concat([train, holdout]))
+    return CheckContext(
+        train=train[MODELLED],
+        holdout=holdout[MODELLED],
+        synthetic=synthetic[MODELLED],
+        schema=schema,
+        seed=3,
+        bootstrap=100,
+        identifier_values=identifier_values(pd.concat([train, holdout])["customer_id"]),
+        output=synthetic,
+    )
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    pop = population(4000, seed=1)
+    train, holdout, independent = pop.iloc[:1600], pop.iloc[1600:2000], pop.iloc[2000:3600]
+    # The independent sample has its own identifiers, as fakes would.
+    independent = independent.assign(customer_id=[f"FAKE-{i}" for i in range(len(independent))])
+    return train, holdout, independent
+
+
+def by_name(results: list) -> dict:
+    return {r.name: r for r in results}
+
+
+def test_copy_of_training_data_fails_every_disclosure_check(data) -> None:
+    train, holdout, _ = data
+    results = by_name(run_checks(context(train, holdout, train.copy()), GATE))
+    for name in ("exact_match", "dcr_share", "mia_auc", "pii_replay"):
+        assert results[name].category == "privacy"
+        assert results[name].status == "fail", (name, results[name].value)
+    assert results["mia_auc"].value > 0.9
+    assert results["exact_match"].details["ims_train"] == 1.0
+    assert not decide(list(results.values())).released
+
+
+def test_independent_sample_passes_and_is_released(data) -> None:
+    train, holdout, independent = data
+    results = run_checks(context(train, holdout, independent), GATE)
+    assert all(r.status == PASS for r in results), [(r.name, r.value) for r in results]
+    mia = by_name(results)["mia_auc"]
+    assert 0.4 < mia.value < 0.6 and mia.ci[0] < 0.5 < mia.ci[1] + 0.05
+    assert decide(results).released
+
+
+def test_leaky_generator_copying_five_percent_is_refused(data) -> None:
+    train, holdout, independent = data
+    leaky = pd.concat(
+        [
+            independent.iloc[: int(len(independent) * 0.95)],
+            train.sample(frac=0.05, random_state=0)[MODELLED].assign(customer_id="FAKE-x"),
+        ]
+    )
+    results = by_name(run_checks(context(train, holdout, leaky), GATE))
+    assert results["exact_match"].status == "fail"
+    assert not decide(list(results.values())).released
+
+
+def test_a_single_replayed_identifier_is_caught(data) -> None:
+    train, holdout, independent = data
+    out = independent.copy()
+    out.iloc[5, out.columns.get_loc("customer_id")] = train["customer_id"].iloc[17]
+    results = by_name(run_checks(context(train, holdout, out), GATE))
+    assert results["pii_replay"].value == 1 and results["pii_replay"].status == "fail"
+
+
+def test_checks_are_reproducible(data) -> None:
+    train, holdout, independent = data
+    first = [r.as_dict() for r in run_checks(context(train, holdout, independent), GATE)]
+    second = [r.as_dict() for r in run_checks(context(train, holdout, independent), GATE)]
+    assert first == second
+
+
+def test_tiny_holdout_is_not_applicable_and_gate_refuses(data) -> None:
+    train, holdout, independent = data
+    results = by_name(run_checks(context(train, holdout.head(5), independent), GATE))
+    assert results["dcr_share"].status == NOT_APPLICABLE
+    decision = decide(list(results.values()))
+    assert not decision.released
+    assert any("dcr_share: not applicable" in r for r in decision.reasons)
+
+
+def test_a_crashing_check_fails_closed(data, monkeypatch) -> None:
+    train, holdout, independent = data
+    from privsynth.checks.privacy import mia_distance
+
+    def boom(self, ctx):
+        raise ValueError("synthetic failure")
+
+    monkeypatch.setattr(mia_distance.MiaDistance, "compute", boom)
+    results = by_name(run_checks(context(train, holdout, independent), GATE))
+    assert results["mia_auc"].status == ERROR and not results["mia_auc"].passed
+    decision = decide(list(results.values()))
+    assert not decision.released and "mia_auc: could not be computed" in decision.reasons[0]
+
+
+def test_gate_refuses_when_no_checks_ran() -> None:
+    assert not decide([]).released

@@ -1,0 +1,93 @@
+import numpy as np
+import pandas as pd
+import pytest
+from faker import Faker
+
+from privsynth.config import load_config
+from privsynth.errors import ConfigError
+from privsynth.pii.scan import PiiScanner, name_tokens, shape_of
+
+
+def known_roles_table(n: int = 120) -> pd.DataFrame:
+    fake = Faker("en_US")
+    fake.seed_instance(5)
+    rng = np.random.default_rng(5)
+    return pd.DataFrame(
+        {
+            "Full Name": [fake.name() for _ in range(n)],
+            "E-mail Address": [fake.email() for _ in range(n)],
+            "Tel.": [fake.numerify("(###) ###-####") for _ in range(n)],
+            "SSN#": [fake.ssn() for _ in range(n)],
+            "account_no": [fake.bothify("AC-########") for _ in range(n)],
+            "zip code": [fake.zipcode() for _ in range(n)],
+            "Gender": rng.choice(["F", "M"], n),
+            "âge": rng.integers(18, 90, n),
+            "diagnosis": rng.choice(["flu", "asthma", "diabetes"], n),
+            "plan": rng.choice(["basic", "premium"], n),
+            "empty": [None] * n,
+            "comment text": [
+                f"{fake.name()} wrote that the {w} service was slow again today, "
+                f"please call back soon"
+                for w in rng.choice(["web", "phone"], n)
+            ],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    return PiiScanner(load_config().scan).scan(known_roles_table())
+
+
+@pytest.mark.parametrize(
+    "column, role",
+    [
+        ("Full Name", "identifier"),
+        ("E-mail Address", "identifier"),
+        ("Tel.", "identifier"),
+        ("SSN#", "identifier"),
+        ("account_no", "identifier"),
+        ("zip code", "quasi_identifier"),
+        ("Gender", "quasi_identifier"),
+        ("diagnosis", "sensitive"),
+        ("plan", "attribute"),
+        ("comment text", "text"),
+        ("empty", "attribute"),
+    ],
+)
+def test_awkward_column_names_get_the_right_role(scanned, column: str, role: str) -> None:
+    assert scanned.role_of(column) == role
+
+
+def test_entities_are_counted_with_scores(scanned) -> None:
+    email = next(c for c in scanned.columns if c.name == "E-mail Address")
+    top = {e.type: e for e in email.entities}
+    assert top["EMAIL_ADDRESS"].count >= 100 and top["EMAIL_ADDRESS"].mean_score > 0.9
+
+
+def test_empty_column_is_reported_as_skipped(scanned) -> None:
+    empty = next(c for c in scanned.columns if c.name == "empty")
+    assert any("skipped" in e for e in empty.evidence)
+
+
+def test_scan_output_contains_no_raw_values(scanned) -> None:
+    table = known_roles_table()
+    dumped = repr(scanned.columns)
+    for col in ("Full Name", "E-mail Address", "SSN#"):
+        for value in table[col].head(50):
+            assert value not in dumped
+
+
+def test_role_override_and_unknown_override() -> None:
+    df = known_roles_table(40)
+    cfg = load_config(scan__roles={"plan": "sensitive"})
+    assert PiiScanner(cfg.scan).scan(df).role_of("plan") == "sensitive"
+    bad = load_config(scan__roles={"nope": "sensitive"})
+    with pytest.raises(ConfigError, match="unknown column"):
+        PiiScanner(bad.scan).scan(df)
+
+
+def test_helpers() -> None:
+    assert name_tokens("E-mail Address") == ["e", "mail", "address"]
+    assert name_tokens("customerEmail") == ["customer", "email"]
+    assert shape_of("Ann Lee-9") == "Xxx Xxx-9"
