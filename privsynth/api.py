@@ -22,7 +22,7 @@ from privsynth.io import (
     sha256_file,
     write_outputs_atomically,
 )
-from privsynth.pii.scan import IDENTIFIER, TEXT, PiiScanner, ScanResult
+from privsynth.pii.scan import IDENTIFIER, QUASI, SENSITIVE, TEXT, PiiScanner, ScanResult
 from privsynth.pipeline import RunResult, synthesize
 from privsynth.report import build_report, render_html
 from privsynth.text.model import check_model_path
@@ -126,9 +126,12 @@ def check_dataframes(
         identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
         output=synthetic[list(real.columns)],
         text_columns=tuple(texts),
+        quasi_identifiers=tuple(c for c in scan.columns_with(QUASI) if c in modelled),
+        sensitive=tuple(c for c in scan.columns_with(SENSITIVE) if c in modelled),
+        attacks=config.checks.attacks,
     )
     results = run_checks(ctx, config.gate)
-    decision = decide(results)
+    decision = decide(results, config.gate)
     info = dict(input_info or {})
     info.update(
         {

@@ -50,26 +50,46 @@ class TextConfig:
 @dataclass(frozen=True)
 class ChecksConfig:
     bootstrap: int
+    min_eval_rows: int
+    attacks: int
+    canaries: int
+
+
+@dataclass(frozen=True)
+class SuppressionConfig:
+    distance_quantile: float
+    rare_qi_min_count: int
 
 
 @dataclass(frozen=True)
 class GateConfig:
+    judge_upper_ci: bool
     max_mia_auc: float
+    max_mia_auc_outliers: float
     max_dcr_share: float
+    max_nndr_share: float
     max_ims_excess: float
-    min_column_similarity: float
+    max_singling_out_risk: float
+    max_linkability_risk: float
+    max_inference_risk: float
+    max_cap_excess: float
     max_identifier_replay: int
+    max_canaries_found: int
+    min_column_similarity: float
+    not_applicable_ok: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Config:
     seed: int
+    policy: str
     rows: int
     holdout_share: float
     scan: ScanConfig
     tabular: TabularConfig
     text: TextConfig
     checks: ChecksConfig
+    suppression: SuppressionConfig
     gate: GateConfig
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,11 +125,23 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "text.examples": (0, 20),
     "text.retries": (0, 20),
     "checks.bootstrap": (10, 100000),
-    "gate.max_mia_auc": (0.0, 1.0),
-    "gate.max_dcr_share": (0.0, 1.0),
+    "checks.min_eval_rows": (0, 10_000_000),
+    "checks.attacks": (10, 1_000_000),
+    "checks.canaries": (0, 1000),
+    "suppression.distance_quantile": (0.0, 0.5),
+    "suppression.rare_qi_min_count": (0, 1_000_000),
+    "gate.max_mia_auc": (0.5, 1.0),
+    "gate.max_mia_auc_outliers": (0.5, 1.0),
+    "gate.max_dcr_share": (0.5, 1.0),
+    "gate.max_nndr_share": (0.5, 1.0),
     "gate.max_ims_excess": (0.0, 1.0),
-    "gate.min_column_similarity": (0.0, 1.0),
+    "gate.max_singling_out_risk": (0.0, 1.0),
+    "gate.max_linkability_risk": (0.0, 1.0),
+    "gate.max_inference_risk": (0.0, 1.0),
+    "gate.max_cap_excess": (0.0, 1.0),
     "gate.max_identifier_replay": (0, None),
+    "gate.max_canaries_found": (0, None),
+    "gate.min_column_similarity": (0.0, 1.0),
 }
 
 
@@ -117,16 +149,30 @@ def default_config() -> Config:
     return _build(Config, _default_raw(), "")
 
 
+POLICIES = ("default", "strict", "lenient")
+
+
 def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
-    """Load the shipped defaults, merge a user TOML file and then overrides (dotted keys)."""
+    """Defaults, then the policy preset's [gate], then a user TOML file, then overrides."""
     raw = _default_raw()
-    if path is not None:
-        user = _read_toml(Path(path))
-        _merge(raw, user, "")
+    user = _read_toml(Path(path)) if path is not None else {}
+    policy = overrides.get("policy") or user.get("policy") or raw["policy"]
+    _merge(raw, {"gate": _preset(policy)}, "")
+    _merge(raw, user, "")
     for key, value in overrides.items():
         if value is not None:
             _set_dotted(raw, key.replace("__", "."), value)
     return _build(Config, raw, "")
+
+
+def _preset(name: object) -> dict[str, Any]:
+    if name not in POLICIES:
+        raise ConfigError(f"policy '{name}' is unknown; choose one of {', '.join(POLICIES)}")
+    if name == "default":
+        return {}
+    text = files("privsynth").joinpath(f"defaults/policy_{name}.toml").read_text("utf-8")
+    gate: dict[str, Any] = tomllib.loads(text)["gate"]
+    return gate
 
 
 def _default_raw() -> dict[str, Any]:
@@ -207,6 +253,10 @@ def _coerce(hint: Any, value: Any, dotted: str) -> Any:
         if vtype is str and not all(isinstance(v, str) for v in value.values()):
             raise ConfigError(f"config key '{dotted}' must map names to strings")
         return dict(value)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config key '{dotted}' must be a list of strings")
+        return list(value)
     if hint is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"config key '{dotted}' must be true or false, got {_kind(value)}")
@@ -250,6 +300,8 @@ def _check_range(dotted: str, value: Any) -> None:
 
 
 def _check_cross_rules(cfg: Config) -> None:
+    if cfg.policy not in POLICIES:
+        raise ConfigError(f"policy '{cfg.policy}' is unknown; choose one of {', '.join(POLICIES)}")
     for column, role in cfg.scan.roles.items():
         if role not in ROLES:
             raise ConfigError(

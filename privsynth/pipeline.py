@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from privsynth.canaries import make_canaries
 from privsynth.checks import CheckContext, CheckResult, run_checks
 from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import Config
 from privsynth.errors import InputError
 from privsynth.gate import Decision, decide
 from privsynth.pii.fakes import IdentifierFaker, identifier_kind
-from privsynth.pii.scan import IDENTIFIER, TEXT, PiiScanner, ScanResult
+from privsynth.pii.scan import IDENTIFIER, QUASI, SENSITIVE, TEXT, PiiScanner, ScanResult
 from privsynth.pii.scrub import TextScrubber
 from privsynth.report import build_report
 from privsynth.tabular import registry
 from privsynth.tabular.protect import RareCategoryProtector
+from privsynth.tabular.suppress import SuppressionRule
 from privsynth.text.generator import LlamaGenerator, TextGenerator
 from privsynth.text.model import resolve_model
 from privsynth.text.synth import TextSynthesizer
@@ -69,6 +71,40 @@ _TAG_BY_KIND = {
     "url": "URL",
     "username": "USERNAME",
 }
+
+
+def _sample_with_suppression(
+    synth: Any,
+    protector: RareCategoryProtector,
+    rule: SuppressionRule,
+    n: int,
+    seed: int,
+    rounds: int = 4,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Sample n rows, dropping and replacing rows the suppression rule flags."""
+    kept: list[pd.DataFrame] = []
+    counts = {"too_close": 0, "rare_quasi_identifier_combination": 0, "rounds": 0}
+    have = 0
+    for r in range(rounds):
+        need = n - have
+        if need <= 0:
+            break
+        batch = protector.inverse(synth.sample(int(need * 1.1) + 5, seed + 1000 * r))
+        close, rare = rule.flags(batch)
+        counts["too_close"] += int(close.sum())
+        counts["rare_quasi_identifier_combination"] += int((rare & ~close).sum())
+        counts["rounds"] = r + 1
+        batch = batch[~(close | rare)]
+        kept.append(batch)
+        have += len(batch)
+    out = pd.concat(kept).head(n).reset_index(drop=True) if kept else pd.DataFrame()
+    logger.info(
+        "suppression dropped %d rows too close to a training row and %d with a rare "
+        "quasi-identifier combination",
+        counts["too_close"],
+        counts["rare_quasi_identifier_combination"],
+    )
+    return out, counts
 
 
 def _tag_for(column: str, scan: ScanResult) -> str:
@@ -127,6 +163,17 @@ def synthesize(
 
     train, holdout = split_holdout(df, config.holdout_share, seed)
     n_rows = config.rows or len(train)
+    canaries = None
+    if config.checks.canaries:
+        canaries = make_canaries(config.checks.canaries, train, scan, seed)
+        train = pd.concat([train, canaries.rows])
+        logger.info("planted %d canary records in the training rows", len(canaries.rows))
+    # The checks judge the generator on at least min_eval_rows rows; the first n_rows of them
+    # are released, so the verdict has power even when few rows are asked for.
+    n_eval = max(n_rows, config.checks.min_eval_rows) if modelled else n_rows
+    quasi = [c for c in scan.columns_with(QUASI) if c in modelled]
+    sensitive = [c for c in scan.columns_with(SENSITIVE) if c in modelled]
+    refusals: list[str] = []
     logger.info(
         "split %d rows into %d train and %d holdout; synthesizing %d rows",
         len(df),
@@ -142,14 +189,31 @@ def synthesize(
         protector.fit(train[modelled], schema)
         synth = registry.create(config.tabular.synthesizer, config.tabular.params, seed)
         synth.fit(protector.transform(train[modelled]), schema)
-        syn = protector.inverse(synth.sample(n_rows, seed))
-        synthesizer_info = {**synth.describe(), "value_protection": protector.describe()}
+        rule = SuppressionRule.fit(
+            train[modelled], holdout[modelled], schema, quasi, config.suppression
+        )
+        syn_all, suppressed = _sample_with_suppression(synth, protector, rule, n_eval, seed)
+        if len(syn_all) < n_eval:
+            refusals.append(
+                f"suppression left {len(syn_all)} of {n_eval} rows; the generator "
+                "reproduces real records too often"
+            )
+        syn = syn_all.head(n_rows).reset_index(drop=True)
+        synthesizer_info = {
+            **synth.describe(),
+            "value_protection": protector.describe(),
+            "suppression": {**suppressed, **asdict(config.suppression)},
+            "evaluation_rows": int(len(syn_all)),
+        }
         treatments.update({c: "modelled" for c in modelled})
     else:
         syn = pd.DataFrame(index=range(n_rows))
+        syn_all = syn
     lap("tabular")
 
     real_ids = identifier_values(pd.concat([df[c] for c in ident_cols]) if ident_cols else [])
+    if canaries is not None:
+        real_ids |= canaries.strings
     faker = IdentifierFaker(seed)
     phone_cols = [c for c in ident_cols if identifier_kind(c, scan.entity_of(c)) == "phone"]
     phone_formats = (
@@ -204,7 +268,7 @@ def synthesize(
     ctx = CheckContext(
         train=train[modelled],
         holdout=holdout[modelled],
-        synthetic=output[modelled],
+        synthetic=syn_all[modelled].reset_index(drop=True),
         schema=schema,
         seed=seed,
         bootstrap=config.checks.bootstrap,
@@ -212,9 +276,14 @@ def synthesize(
         identifier_values=values,
         output=output,
         text_columns=tuple(c for c in text_cols if c in output.columns),
+        quasi_identifiers=tuple(quasi),
+        sensitive=tuple(sensitive),
+        attacks=config.checks.attacks,
+        canaries=None if canaries is None else canaries.rows[modelled],
+        canary_strings=frozenset() if canaries is None else canaries.strings,
     )
     results: list[CheckResult] = run_checks(ctx, config.gate)
-    decision = decide(results)
+    decision = decide(results, config.gate, refusals)
     lap("checks")
 
     for col, info in text_report.items():
@@ -230,6 +299,7 @@ def synthesize(
             "rows": int(len(df)),
             "columns": int(df.shape[1]),
             "train_rows": int(len(train)),
+            "canaries_planted": 0 if canaries is None else int(len(canaries.rows)),
             "holdout_rows": int(len(holdout)),
             "synthetic_rows": int(n_rows),
         }

@@ -74,6 +74,12 @@ class CheckContext:
     text_columns: tuple[str, ...] = ()
     # Categories rarer than this are compared as one pooled level (they are never reproduced).
     rare_min_count: int = 0
+    quasi_identifiers: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
+    attacks: int = 1000
+    # Planted canary records (modelled columns) and their unique strings, if any.
+    canaries: pd.DataFrame | None = field(default=None, repr=False)
+    canary_strings: frozenset[str] = field(default=frozenset(), repr=False)
     # Work shared between checks (e.g. nearest-neighbour distances), computed once.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -16,10 +16,19 @@ from privsynth.checks.base import (
     NotApplicable,
 )
 from privsynth.checks.fidelity.column_shapes import ColumnShapes
+from privsynth.checks.privacy.canaries import Canaries
+from privsynth.checks.privacy.cap import CapDisclosure
 from privsynth.checks.privacy.dcr_share import DcrShare
+from privsynth.checks.privacy.dcr_share_qi import DcrShareQuasi
 from privsynth.checks.privacy.exact_match import ExactMatch
+from privsynth.checks.privacy.inference import Inference
+from privsynth.checks.privacy.linkability import Linkability
 from privsynth.checks.privacy.mia_distance import MiaDistance
+from privsynth.checks.privacy.mia_domias import MiaDomias
+from privsynth.checks.privacy.mia_outliers import MiaOutliers
+from privsynth.checks.privacy.nndr import NndrShare
 from privsynth.checks.privacy.pii_replay import PiiReplay
+from privsynth.checks.privacy.singling_out import SinglingOut
 from privsynth.config import GateConfig
 
 logger = logging.getLogger(__name__)
@@ -27,10 +36,26 @@ logger = logging.getLogger(__name__)
 DEFAULT_CHECKS: tuple[type[Check], ...] = (
     ExactMatch,
     DcrShare,
+    DcrShareQuasi,
+    NndrShare,
     MiaDistance,
+    MiaOutliers,
+    MiaDomias,
+    SinglingOut,
+    Linkability,
+    Inference,
+    CapDisclosure,
     PiiReplay,
+    Canaries,
     ColumnShapes,
 )
+
+
+def judged_value(goal: str, value: float, ci: tuple[float, float] | None, upper: bool) -> float:
+    """The number the policy compares: the pessimistic CI bound when asked, else the value."""
+    if not upper or ci is None or any(math.isnan(x) for x in ci):
+        return value
+    return max(value, ci[1]) if goal == "at_most" else min(value, ci[0])
 
 
 def run_checks(
@@ -45,12 +70,18 @@ def run_checks(
         try:
             m = check.compute(ctx)
             value, ci, details = m.value, m.ci, dict(m.details)
-            if value is None or math.isnan(value):
+            judged = judged_value(cls.goal, value, ci, gate.judge_upper_ci)
+            details["judged_on"] = (
+                "value"
+                if judged == value
+                else ("upper CI bound" if cls.goal == "at_most" else "lower CI bound")
+            )
+            if value is None or math.isnan(value) or math.isnan(judged):
                 status, details["error"] = ERROR, "the check produced no value"
             elif cls.goal == "at_most":
-                status = PASS if value <= threshold else FAIL
+                status = PASS if judged <= threshold else FAIL
             else:
-                status = PASS if value >= threshold else FAIL
+                status = PASS if judged >= threshold else FAIL
         except NotApplicable as exc:
             status, details = NOT_APPLICABLE, {"reason": str(exc)}
         except Exception as exc:  # noqa: BLE001 - fail closed on any error, say which

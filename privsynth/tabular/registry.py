@@ -8,14 +8,18 @@ from typing import Any
 from privsynth.tabular.base import Synthesizer
 
 
-def _gaussian_copula(params: dict[str, Any], seed: int) -> Synthesizer:
-    from privsynth.tabular.sdv_adapter import SdvSynthesizer
+def _sdv(kind: str) -> Callable[[dict[str, Any], int], Synthesizer]:
+    def factory(params: dict[str, Any], seed: int) -> Synthesizer:
+        from privsynth.tabular.sdv_adapter import SdvSynthesizer
 
-    return SdvSynthesizer("gaussian_copula", params, seed=seed)
+        return SdvSynthesizer(kind, params, seed=seed)
+
+    return factory
 
 
 _FACTORIES: dict[str, Callable[..., Synthesizer]] = {
-    "gaussian_copula": _gaussian_copula,
+    "gaussian_copula": _sdv("gaussian_copula"),
+    "ctgan": _sdv("ctgan"),
 }
 
 

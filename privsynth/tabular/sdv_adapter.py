@@ -18,7 +18,7 @@ from privsynth.schema import ColumnSchema, from_model_frame, to_model_frame
 logger = logging.getLogger(__name__)
 
 TABLE = "table"
-_SDV_CLASSES = {"gaussian_copula": "GaussianCopulaSynthesizer"}
+_SDV_CLASSES = {"gaussian_copula": "GaussianCopulaSynthesizer", "ctgan": "CTGANSynthesizer"}
 
 
 @contextlib.contextmanager

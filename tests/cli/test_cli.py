@@ -122,8 +122,8 @@ def test_scan_json_lists_roles_without_values(small_customers, tmp_path, capsys)
 def test_check_refuses_a_copy_and_passes_a_fresh_sample(tmp_path, capsys) -> None:
     from tests.unit.test_checks_oracle import population
 
-    pop = population(3000, seed=2)
-    real, hold, fresh = pop.iloc[:1000], pop.iloc[1000:1300], pop.iloc[1300:2300]
+    pop = population(4000, seed=1)
+    real, hold, fresh = pop.iloc[:1600], pop.iloc[1600:2000], pop.iloc[2000:3600]
     fresh = fresh.assign(customer_id=[f"NEW-{i}" for i in range(len(fresh))])
     paths = {}
     for name, frame in {"real": real, "hold": hold, "fresh": fresh}.items():
@@ -153,7 +153,7 @@ def test_check_refuses_a_copy_and_passes_a_fresh_sample(tmp_path, capsys) -> Non
             str(tmp_path / "c2"),
         ]
     )
-    assert (copy, ok) == (3, 0), capsys.readouterr().out
+    assert (copy, ok) == (3, 0), capsys.readouterr()
     assert not (tmp_path / "c1" / "synthetic.csv").exists()
 
 

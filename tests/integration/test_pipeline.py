@@ -54,7 +54,10 @@ def canary_run(small_customers, tmp_path_factory):
     old = root.level
     root.setLevel(logging.DEBUG)
     try:
-        result = synthesize(df, load_config(rows=120), generator=CopyingGenerator())
+        # 300 rows leave a 60-row holdout: too little evidence for the default policy's CI
+        # bounds, so these tests judge point estimates (the lenient preset).
+        result = synthesize(df, load_config(rows=120, policy="lenient"),
+                            generator=CopyingGenerator())
     finally:
         root.removeHandler(handler)
         root.setLevel(old)
@@ -109,9 +112,8 @@ def test_identifier_columns_never_reach_the_synthesizer(small_customers, monkeyp
 
 def test_same_seed_same_output_and_other_seed_differs(small_customers) -> None:
     def run(seed: int) -> pd.DataFrame:
-        res = synthesize(
-            small_customers, load_config(rows=40, seed=seed), generator=ScriptedGenerator()
-        )
+        res = synthesize(small_customers, load_config(rows=40, seed=seed, policy="lenient"),
+                         generator=ScriptedGenerator())
         assert res.synthetic is not None
         return res.synthetic
 

@@ -10,7 +10,8 @@ from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
 from privsynth.checks.distance import shared_distances
 
 
-def _share(pairs: np.ndarray) -> float:
+def closer_share(pairs: np.ndarray) -> float:
+    """P(first < second) + half the ties, over rows of an (n, 2) array."""
     closer = pairs[:, 0] < pairs[:, 1]
     tie = pairs[:, 0] == pairs[:, 1]
     return float(closer.mean() + 0.5 * tie.mean())
@@ -29,13 +30,13 @@ class DcrShare:
 
     def compute(self, ctx: CheckContext) -> Measurement:
         d = shared_distances(ctx)
-        pairs = np.column_stack([d.syn_to_train, d.syn_to_holdout])
+        pairs = np.column_stack([d.syn_to_train[:, 0], d.syn_to_holdout[:, 0]])
         return Measurement(
-            _share(pairs),
-            bootstrap_ci(pairs, _share, ctx.rng(3), ctx.bootstrap),
+            closer_share(pairs),
+            bootstrap_ci(pairs, closer_share, ctx.rng(3), ctx.bootstrap),
             {
-                "median_dcr_train": round(float(np.median(d.syn_to_train)), 6),
-                "median_dcr_holdout": round(float(np.median(d.syn_to_holdout)), 6),
-                "zero_distance_train": int((d.syn_to_train == 0).sum()),
+                "median_dcr_train": round(float(np.median(d.syn_to_train[:, 0])), 6),
+                "median_dcr_holdout": round(float(np.median(d.syn_to_holdout[:, 0])), 6),
+                "zero_distance_train": int((d.syn_to_train[:, 0] == 0).sum()),
             },
         )

@@ -11,7 +11,7 @@ from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
 from privsynth.checks.distance import shared_distances
 
 
-def _auc(scored: np.ndarray) -> float:
+def auc_of(scored: np.ndarray) -> float:
     labels, scores = scored[:, 0], scored[:, 1]
     if labels.min() == labels.max():
         return 0.5
@@ -35,8 +35,8 @@ class MiaDistance:
         scores = -np.concatenate([d.train_to_syn, d.holdout_to_syn])
         scored = np.column_stack([labels, scores])
         return Measurement(
-            _auc(scored),
-            bootstrap_ci(scored, _auc, ctx.rng(4), ctx.bootstrap),
+            auc_of(scored),
+            bootstrap_ci(scored, auc_of, ctx.rng(4), ctx.bootstrap),
             {
                 "members": int(len(d.train_to_syn)),
                 "non_members": int(len(d.holdout_to_syn)),

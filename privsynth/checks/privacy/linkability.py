@@ -1,0 +1,52 @@
+"""Linkability risk (anonymeter's attack): can synthetic rows join two halves of a record?
+
+The attacker holds two datasets about the same people with different columns (A and B). For
+each target, the nearest synthetic row on A and the nearest on B are found; the attack
+succeeds when it is the same synthetic row, linking the halves. Control: holdout targets.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.checks.distance import MixedEncoder, knn
+from privsynth.checks.privacy.risk import privacy_risk
+
+
+class Linkability:
+    name: ClassVar[str] = "linkability_risk"
+    category: ClassVar[str] = "privacy"
+    goal: ClassVar[str] = "at_most"
+    threshold_key: ClassVar[str] = "max_linkability_risk"
+    explanation: ClassVar[str] = (
+        "Share of real training records whose two column halves point to the same nearest "
+        "synthetic row, beyond the share for held-out records: (attack - control) / "
+        "(1 - control). 0 means the synthetic data does not help link datasets."
+    )
+
+    def compute(self, ctx: CheckContext) -> Measurement:
+        cols = list(ctx.train.columns)
+        if len(cols) < 2 or len(ctx.synthetic) < 2:
+            raise NotApplicable("linkability needs at least two structured columns")
+        rng = ctx.rng(11)
+        order = [cols[i] for i in rng.permutation(len(cols))]
+        halves = (order[: len(order) // 2], order[len(order) // 2 :])
+        n = min(ctx.attacks, len(ctx.holdout), len(ctx.train))
+        targets = ctx.train.iloc[rng.choice(len(ctx.train), n, replace=False)]
+        controls = ctx.holdout.iloc[rng.choice(len(ctx.holdout), n, replace=False)]
+        hits = {"attack": np.ones(n, bool), "control": np.ones(n, bool)}
+        nearest: dict[str, list[np.ndarray]] = {"attack": [], "control": []}
+        for half in halves:
+            enc = MixedEncoder({c: ctx.schema[c] for c in half}).fit(ctx.synthetic[half])
+            syn = enc.transform(ctx.synthetic[half])
+            for key, frame in (("attack", targets), ("control", controls)):
+                nearest[key].append(knn(syn, enc.transform(frame[half]), 1, len(half))[1][:, 0])
+        for key in hits:
+            hits[key] = nearest[key][0] == nearest[key][1]
+        risk, ci, details = privacy_risk(
+            int(hits["attack"].sum()), int(hits["control"].sum()), n, n
+        )
+        return Measurement(risk, ci, {**details, "columns_a": halves[0], "columns_b": halves[1]})

@@ -1,0 +1,79 @@
+"""Suppression before release: drop synthetic rows that sit on top of a real person.
+
+Two rules, both counted in the report:
+- a row closer to its nearest training row than the ``distance_quantile`` of holdout-to-train
+  nearest distances (or an exact copy of a training row) is too close;
+- a row whose quasi-identifier combination (numbers in quintiles) occurs in fewer than
+  ``rare_qi_min_count`` training rows reproduces a rare, re-identifying combination.
+The pipeline samples replacements for dropped rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from privsynth.checks.distance import MixedEncoder, knn
+from privsynth.checks.privacy.cap import discretise
+from privsynth.config import SuppressionConfig
+from privsynth.schema import ColumnSchema
+
+# Quasi-identifier numbers and dates are compared in quintiles: exact ages or birth dates
+# make almost every combination rare, and suppression would then remove ordinary rows.
+QI_BINS = 5
+
+
+@dataclass(frozen=True)
+class SuppressionRule:
+    """Fitted on real rows; flags synthetic rows to drop."""
+
+    encoder: MixedEncoder | None
+    train_encoded: np.ndarray | None
+    threshold: float
+    rare_combos: frozenset[str]
+    quasi: tuple[str, ...]
+    reference: tuple[pd.DataFrame, pd.DataFrame]
+    schema: dict[str, ColumnSchema]
+
+    @classmethod
+    def fit(
+        cls,
+        train: pd.DataFrame,
+        holdout: pd.DataFrame,
+        schema: dict[str, ColumnSchema],
+        quasi: list[str],
+        config: SuppressionConfig,
+    ) -> SuppressionRule:
+        cols = list(train.columns)
+        encoder, encoded, threshold = None, None, -1.0
+        if cols and config.distance_quantile > 0 and len(holdout) >= 20:
+            encoder = MixedEncoder({c: schema[c] for c in cols}).fit(pd.concat([train, holdout]))
+            encoded = encoder.transform(train)
+            d_ref = knn(encoded, encoder.transform(holdout), 1, len(cols))[0][:, 0]
+            threshold = float(np.quantile(d_ref, config.distance_quantile))
+        rare: frozenset[str] = frozenset()
+        qis = tuple(c for c in quasi if c in cols)
+        if qis and config.rare_qi_min_count > 1:
+            keys = discretise([train, holdout, train], schema, list(qis), QI_BINS)[0]
+            counts = keys.value_counts()
+            rare = frozenset(counts[counts < config.rare_qi_min_count].index)
+        return cls(encoder, encoded, threshold, rare, qis, (train, holdout), schema)
+
+    def flags(self, synthetic: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(too_close, rare_combination) boolean masks over synthetic rows."""
+        n = len(synthetic)
+        too_close = np.zeros(n, bool)
+        rare = np.zeros(n, bool)
+        if self.encoder is not None and self.train_encoded is not None and n:
+            cols = self.encoder.columns_
+            d = knn(self.train_encoded, self.encoder.transform(synthetic[cols]), 1, len(cols))[0]
+            too_close = (d[:, 0] < self.threshold) | (d[:, 0] == 0)
+        if self.rare_combos and n:
+            train, holdout = self.reference
+            keys = discretise([train, holdout, synthetic], self.schema, list(self.quasi), QI_BINS)[
+                2
+            ]
+            rare = keys.isin(self.rare_combos).to_numpy()
+        return too_close, rare

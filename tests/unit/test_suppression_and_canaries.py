@@ -1,0 +1,46 @@
+import pandas as pd
+
+from privsynth.config import load_config
+from privsynth.schema import infer_schema
+from privsynth.tabular.suppress import SuppressionRule
+from tests.unit.test_checks_oracle import MODELLED, population
+
+
+def test_suppression_flags_copies_and_rare_combinations_only() -> None:
+    pop = population(3000, seed=4)[MODELLED]
+    train, holdout, fresh = pop.iloc[:1600], pop.iloc[1600:2000], pop.iloc[2000:2400]
+    schema = infer_schema(pop)
+    rule = SuppressionRule.fit(train, holdout, schema, ["age", "region"],
+                               load_config().suppression)
+    close, _ = rule.flags(train.head(200))
+    assert close.all()
+    close_f, rare_f = rule.flags(fresh)
+    assert close_f.mean() < 0.05 and rare_f.mean() < 0.2
+    rare_row = train.head(1).assign(age=17, region="r-unique")
+    combo_rule = SuppressionRule.fit(pd.concat([train, rare_row]), holdout, infer_schema(
+        pd.concat([pop, rare_row])), ["age", "region"], load_config().suppression)
+    assert combo_rule.flags(rare_row)[1].all()
+
+
+def test_pipeline_plants_canaries_and_none_come_out(small_customers) -> None:
+    from privsynth.pipeline import synthesize
+    from tests.fakes import ScriptedGenerator
+
+    res = synthesize(small_customers, load_config(rows=60, checks__canaries=4),
+                     generator=ScriptedGenerator())
+    canary = next(c for c in res.report["checks"] if c["name"] == "canaries")
+    assert canary["status"] == "pass" and canary["details"]["canaries"] == 4
+    assert res.report["input"]["canaries_planted"] == 4
+
+
+def test_a_model_that_copies_its_examples_is_caught_by_the_canaries(small_customers) -> None:
+    from privsynth.pipeline import synthesize
+    from tests.fakes import CopyingGenerator
+
+    # Scrubbing removes the canary's name and email but not its unique phrase; a model that
+    # copies exemplars verbatim reproduces the phrase, and the gate must refuse.
+    res = synthesize(small_customers, load_config(rows=60, checks__canaries=4),
+                     generator=CopyingGenerator())
+    canary = next(c for c in res.report["checks"] if c["name"] == "canaries")
+    assert canary["status"] == "fail" and canary["details"]["strings_found"] >= 1
+    assert not res.released and res.synthetic is None
