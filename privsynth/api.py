@@ -48,6 +48,8 @@ def run_file(
     command: list[str] | None = None,
     progress: bool = False,
     config: Config | None = None,
+    canaries: int | None = None,
+    policy: str | None = None,
 ) -> RunResult:
     """Read a file, run the pipeline and write report.json, report.html and (if released)
     synthetic.csv into ``output_dir``, atomically. Validates everything before any work."""
@@ -57,6 +59,8 @@ def run_file(
         rows=rows,
         text__model_path=model,
         text__enabled=False if no_text else None,
+        checks__canaries=canaries,
+        policy=policy,
     )
     check_output_dir(output_dir, force)
     if cfg.text.enabled and cfg.text.model_path:
@@ -167,8 +171,9 @@ def check_files(
     config_path: str | Path | None = None,
     force: bool = False,
     command: list[str] | None = None,
+    policy: str | None = None,
 ) -> RunResult:
-    cfg = load_config(config_path)
+    cfg = load_config(config_path, policy=policy)
     check_output_dir(output_dir, force)
     real_df, syn_df, hold_df = (read_table(p) for p in (real, synthetic, holdout))
     info = _input_info(real)

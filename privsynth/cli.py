@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", help="path to a GGUF model (default: the bundled gemma-3-270m)")
     run.add_argument("--no-text", action="store_true", help="drop free-text columns; no LLM")
     run.add_argument("--force", action="store_true", help="replace a non-empty output directory")
+    run.add_argument("--canaries", type=int, help="plant N fake records and prove none come out")
+    run.add_argument("--policy", help="gate preset: default, strict or lenient")
 
     scan = sub.add_parser("scan", help="print the PII inventory of a table")
     scan.add_argument("input")
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--holdout", required=True, help="real rows the generator never saw")
     check.add_argument("-o", "--output", required=True, help="output directory for the report")
     check.add_argument("--config")
+    check.add_argument("--policy", help="gate preset: default, strict or lenient")
     check.add_argument("--force", action="store_true")
 
     sub.add_parser("doctor", help="check that everything needed offline is present")
@@ -131,6 +134,8 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         model=args.model,
         no_text=args.no_text,
         force=args.force,
+        canaries=args.canaries,
+        policy=args.policy,
         command=["privsynth", *argv],
         progress=not args.quiet,
     )
@@ -184,6 +189,7 @@ def _cmd_check(args: argparse.Namespace, argv: list[str]) -> int:
         config_path=args.config,
         force=args.force,
         command=["privsynth", *argv],
+        policy=args.policy,
     )
     verdict = "passed" if result.released else "failed"
     print(f"checks {verdict}: see {Path(args.output) / 'report.html'}")
