@@ -25,6 +25,8 @@ from privsynth.io import (
 from privsynth.pii.scan import IDENTIFIER, QUASI, SENSITIVE, TEXT, PiiScanner, ScanResult
 from privsynth.pipeline import RunResult, synthesize
 from privsynth.report import build_report, render_html
+from privsynth.report.build import validate_report
+from privsynth.report.plots import fidelity_plots
 from privsynth.text.model import check_model_path
 
 logger = logging.getLogger(__name__)
@@ -85,11 +87,78 @@ def write_report_dir(
         payload["synthetic.csv"] = frame_to_csv_bytes(synthetic)
         outputs["synthetic_csv_sha256"] = hashlib.sha256(payload["synthetic.csv"]).hexdigest()
     report["outputs"] = outputs
+    validate_report(report)
     html = render_html(report).encode("utf-8")
     outputs["report_html_sha256"] = hashlib.sha256(html).hexdigest()
     payload["report.html"] = html
     payload["report.json"] = json.dumps(report, indent=2, default=str).encode("utf-8")
     write_outputs_atomically(output_dir, payload)
+
+
+def _load_report(outdir: str | Path) -> tuple[Path, dict[str, Any]]:
+    out = Path(outdir)
+    path = out / "report.json"
+    if not path.is_file():
+        raise InputError(f"no report.json in {out}")
+    try:
+        report: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{path} is not valid JSON") from None
+    if not isinstance(report, dict) or "outputs" not in report:
+        raise InputError(f"{path} is not a privsynth report")
+    return out, report
+
+
+def verify_dir(outdir: str | Path) -> list[str]:
+    """Recompute the hashes of the released files; return what does not match its report."""
+    import hashlib
+
+    out, report = _load_report(outdir)
+    outputs = report.get("outputs", {})
+    problems = []
+    expected_csv = outputs.get("synthetic_csv_sha256")
+    csv_path = out / "synthetic.csv"
+    if expected_csv is None and csv_path.exists():
+        problems.append("synthetic.csv exists but the report did not release it")
+    if expected_csv is not None:
+        if not csv_path.exists():
+            problems.append("synthetic.csv is missing")
+        elif sha256_file(csv_path) != expected_csv:
+            problems.append("synthetic.csv differs from the file the report released")
+    html = out / "report.html"
+    expected_html = outputs.get("report_html_sha256")
+    if not html.exists():
+        problems.append("report.html is missing")
+    elif expected_html and hashlib.sha256(html.read_bytes()).hexdigest() != expected_html:
+        problems.append("report.html differs from the rendering recorded in report.json")
+    return problems
+
+
+def rerender_report(outdir: str | Path) -> Path:
+    """Render report.html again from report.json (e.g. after a template update)."""
+    import hashlib
+
+    out, report = _load_report(outdir)
+    outputs = dict(report.get("outputs", {}))
+    report["outputs"] = {k: v for k, v in outputs.items() if k != "report_html_sha256"}
+    html = render_html(report).encode("utf-8")
+    report["outputs"]["report_html_sha256"] = hashlib.sha256(html).hexdigest()
+    write_outputs_atomically_files(
+        out, {"report.html": html, "report.json": json.dumps(report, indent=2).encode()}
+    )
+    return out / "report.html"
+
+
+def write_outputs_atomically_files(out: Path, files: dict[str, bytes]) -> None:
+    """Replace single files atomically inside an existing folder."""
+    import os
+    import tempfile
+
+    for name, data in files.items():
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, out / name)
 
 
 def scan_file(input_path: str | Path, *, config_path: str | Path | None = None) -> ScanResult:
@@ -158,6 +227,11 @@ def check_dataframes(
         text={},
         command=command,
         timings={},
+        plots=fidelity_plots(
+            real[modelled], synthetic[modelled], scan.schema, config.tabular.rare_category_min_count
+        )
+        if modelled
+        else {},
     )
     return RunResult(decision, report, scan, None)
 

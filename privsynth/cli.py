@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--force", action="store_true")
 
     sub.add_parser("doctor", help="check that everything needed offline is present")
+
+    verify = sub.add_parser("verify", help="check that an output folder matches its report")
+    verify.add_argument("outdir")
+
+    report = sub.add_parser("report", help="re-render report.html from report.json")
+    report.add_argument("outdir")
     return parser
 
 
@@ -208,4 +214,31 @@ def _cmd_doctor(args: argparse.Namespace, argv: list[str]) -> int:
     return EXIT_OK if ok else EXIT_USER
 
 
-_COMMANDS = {"run": _cmd_run, "scan": _cmd_scan, "check": _cmd_check, "doctor": _cmd_doctor}
+def _cmd_verify(args: argparse.Namespace, argv: list[str]) -> int:
+    from privsynth.api import verify_dir
+
+    problems = verify_dir(args.outdir)
+    if problems:
+        for p in problems:
+            print(f"MISMATCH: {p}")
+        return EXIT_WITHHELD
+    print(f"ok: {args.outdir} matches its report")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace, argv: list[str]) -> int:
+    from privsynth.api import rerender_report
+
+    path = rerender_report(args.outdir)
+    print(f"rendered {path}")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "scan": _cmd_scan,
+    "check": _cmd_check,
+    "doctor": _cmd_doctor,
+    "verify": _cmd_verify,
+    "report": _cmd_report,
+}

@@ -20,6 +20,7 @@ from privsynth.pii.fakes import IdentifierFaker, identifier_kind
 from privsynth.pii.scan import IDENTIFIER, QUASI, SENSITIVE, TEXT, PiiScanner, ScanResult
 from privsynth.pii.scrub import TextScrubber
 from privsynth.report import build_report
+from privsynth.report.plots import fidelity_plots
 from privsynth.tabular import registry
 from privsynth.tabular.protect import RareCategoryProtector
 from privsynth.tabular.suppress import SuppressionRule
@@ -324,6 +325,11 @@ def synthesize(
         text=text_report,
         command=command,
         timings=timings,
+        plots=fidelity_plots(
+            train[modelled], syn_all[modelled], schema, config.tabular.rare_category_min_count
+        )
+        if modelled
+        else {},
     )
     logger.info("decision: %s", "released" if decision.released else "withheld")
     return RunResult(decision, report, scan, output if decision.released else None)

@@ -33,6 +33,22 @@ _VERSIONED = (
 )
 
 
+def report_schema() -> dict[str, Any]:
+    from importlib.resources import files
+
+    schema: dict[str, Any] = json.loads(
+        files("privsynth").joinpath("report/schema.json").read_text("utf-8")
+    )
+    return schema
+
+
+def validate_report(report: dict[str, Any]) -> None:
+    """Raise if the report breaks its published JSON Schema: a bug, never user input."""
+    import jsonschema
+
+    jsonschema.validate(json.loads(json.dumps(report, default=str)), report_schema())
+
+
 def versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0]}
     for name in _VERSIONED:
@@ -55,6 +71,7 @@ def build_report(
     text: dict[str, Any],
     command: list[str] | None,
     timings: dict[str, float],
+    plots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     provenance = {
         "input_sha256": input_info.get("sha256"),
@@ -97,6 +114,7 @@ def build_report(
         "method": method,
         "checks": [r.as_dict() for r in checks],
         "text": text,
+        "plots": plots or {},
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
         "outputs": {},
         "provenance": provenance,

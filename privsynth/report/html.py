@@ -26,6 +26,8 @@ code,pre{font-family:ui-monospace,Consolas,monospace;font-size:.85rem}
 pre{white-space:pre-wrap;background:#f6f8fa;padding:.6rem;border-radius:6px}
 .muted{color:#57606a}
 .sign td{height:2.2rem}
+.grid{display:flex;flex-wrap:wrap;gap:.5rem}figure{margin:.3rem;border:1px solid #eee;padding:.3rem}
+figcaption{font-size:.8rem;color:#57606a}
 @media print{body{max-width:none;padding:0}
 h2{break-after:avoid}
 table,pre{break-inside:avoid}
@@ -71,18 +73,25 @@ def render_html(report: dict[str, Any]) -> str:
         *[f"<tr><th>{_e(k)}</th><td>{_fmt(v)}</td></tr>" for k, v in inp.items()],
         "</table></section>",
         "<section id='columns'><h2>3. Column inventory</h2>",
-        "<p class='muted'>Examples are redacted to their shape (X letter, 9 digit).</p><table>",
-        "<tr><th>Column</th><th>Role</th><th>Kind</th><th>Entities (count, mean score)</th>"
-        "<th>Evidence</th><th>Treatment</th></tr>",
+        _role_summary(report["columns"]),
+        "<p class='muted'>Examples are redacted to their shape (X letter, 9 digit).</p>",
+        "<details open>"
+        if len(report["columns"]) <= COLLAPSE_AFTER
+        else "<details><summary>Per-column detail</summary>",
+        "<table><tr><th>Column</th><th>Role</th><th>Kind</th>"
+        "<th>Entities (count, mean score)</th><th>Evidence</th><th>Treatment</th></tr>",
         *[_column_row(c) for c in report["columns"]],
-        "</table></section>",
+        "</table></details></section>",
         "<section id='method'><h2>4. Method</h2>",
         f"<pre>{_e(json.dumps(report['method'], indent=2))}</pre></section>",
-        "<section id='checks'><h2>5–6. Fidelity and privacy checks</h2><table>",
-        "<tr><th>Check</th><th>Category</th><th>Value</th><th>95% CI</th><th>Threshold</th>"
-        "<th>Result</th><th>What it measures</th></tr>",
-        *[_check_row(c) for c in report["checks"]],
-        "</table></section>",
+        "<section id='fidelity'><h2>5. Fidelity</h2>",
+        _check_table([c for c in report["checks"] if c["category"] == "fidelity"]),
+        _fidelity_plots(report.get("plots") or {}),
+        "</section>",
+        "<section id='privacy'><h2>6. Privacy</h2>",
+        _check_table([c for c in report["checks"] if c["category"] == "privacy"]),
+        _privacy_plots(report["checks"]),
+        "</section>",
         "<section id='text'><h2>7. Text</h2>",
         _text_section(report.get("text", {})),
         "</section>",
@@ -95,6 +104,80 @@ def render_html(report: dict[str, Any]) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+COLLAPSE_AFTER = 30
+_PLOT_KEYS = {"histogram", "roc", "per_column", "per_subset"}
+
+
+def _role_summary(columns: list[dict[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for c in columns:
+        counts[c["role"]] = counts.get(c["role"], 0) + 1
+    return "<p>" + ", ".join(f"{n} {_e(role)}" for role, n in sorted(counts.items())) + "</p>"
+
+
+def _check_table(checks: list[dict[str, Any]]) -> str:
+    head = (
+        "<table><tr><th>Check</th><th>Value</th><th>95% CI</th><th>Threshold</th>"
+        "<th>Result</th><th>What it measures</th></tr>"
+    )
+    return head + "".join(_check_row(c) for c in checks) + "</table>"
+
+
+def _fidelity_plots(plots: dict[str, Any]) -> str:
+    from privsynth.report.plots import bars_svg, heatmap_svg
+
+    cols = plots.get("columns", {})
+    if not cols:
+        return "<p>No structured columns were modelled.</p>"
+    figs = []
+    for name, p in cols.items():
+        if p["type"] == "histogram":
+            caption = f"{name}: real vs synthetic (1st–99th percentile range)"
+            svg = bars_svg(p["real"], p["synthetic"], caption=caption)
+        else:
+            svg = bars_svg(p["real"], p["synthetic"], p["levels"], caption=name)
+        figs.append(f"<figure>{svg}</figure>")
+    opener = (
+        "<details open><summary>Per-column distributions</summary>"
+        if len(cols) <= COLLAPSE_AFTER
+        else "<details><summary>Per-column distributions</summary>"
+    )
+    out = [opener, "<div class='grid'>", *figs, "</div></details>"]
+    corr = plots.get("correlation_difference")
+    if corr:
+        out.append("<h3>Correlation difference |real − synthetic|</h3>")
+        out.append(heatmap_svg(corr["columns"], corr["matrix"]))
+    return "".join(out)
+
+
+def _privacy_plots(checks: list[dict[str, Any]]) -> str:
+    from privsynth.report.plots import bars_svg, roc_svg
+
+    out = []
+    by = {c["name"]: c for c in checks}
+    hist = (by.get("dcr_share") or {}).get("details", {}).get("histogram")
+    if hist:
+        out.append(
+            "<figure><figcaption>Distance from each synthetic row to the nearest training"
+            " row vs the nearest holdout row</figcaption>"
+            + bars_svg(
+                hist["first"],
+                hist["second"],
+                names=("to training", "to holdout"),
+                caption="distance (0 = identical)",
+            )
+            + "</figure>"
+        )
+    roc = (by.get("mia_auc") or {}).get("details", {}).get("roc")
+    if roc:
+        out.append(
+            "<figure><figcaption>Membership-inference ROC</figcaption>"
+            + roc_svg(roc, by["mia_auc"]["value"])
+            + "</figure>"
+        )
+    return "<div class='grid'>" + "".join(out) + "</div>" if out else ""
 
 
 def _reason_link(reason: str) -> str:
@@ -115,10 +198,12 @@ def _check_row(c: dict[str, Any]) -> str:
     ci = "—" if not c["ci"] else f"[{c['ci'][0]:.4g}, {c['ci'][1]:.4g}]"
     goal = "≤" if c["goal"] == "at_most" else "≥"
     return (
-        f"<tr id='check-{_e(c['name'])}'><td>{_e(c['name'])}</td><td>{_e(c['category'])}</td>"
+        f"<tr id='check-{_e(c['name'])}'><td>{_e(c['name'])}</td>"
         f"<td>{_fmt(c['value'])}</td><td>{_e(ci)}</td><td>{goal} {_fmt(c['threshold'])}</td>"
         f"<td class='{_e(c['status'])}'>{_e(c['status'].replace('_', ' ').upper())}</td>"
-        f"<td>{_e(c['explanation'])}<br><code>{_e(json.dumps(c['details']))}</code></td></tr>"
+        f"<td>{_e(c['explanation'])}<br><code>"
+        f"{_e(json.dumps({k: v for k, v in c['details'].items() if k not in _PLOT_KEYS}))}"
+        "</code></td></tr>"
     )
 
 

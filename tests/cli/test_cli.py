@@ -32,7 +32,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_every_command_has_help(capsys) -> None:
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(commands) == {"run", "scan", "check", "doctor"}
+    assert set(commands) == {"run", "scan", "check", "doctor", "verify", "report"}
     for name in commands:
         assert main([name, "--help"]) == 0
         assert "usage: privsynth " + name in capsys.readouterr().out
@@ -162,3 +162,19 @@ def test_doctor_reports_offline_readiness(capsys) -> None:
     out = capsys.readouterr().out
     assert "[ok] spaCy model" in out and "[ok] tldextract offline" in out
     assert "[ok] default GGUF model" in out
+
+
+def test_verify_detects_tampering_and_report_rerenders(tmp_path, capsys) -> None:
+    from privsynth.api import write_report_dir
+    from tests.unit.test_report import sample_report
+
+    out = tmp_path / "out"
+    write_report_dir(out, sample_report(), pd.DataFrame({"a": [1, 2]}))
+    assert main(["verify", str(out)]) == 0
+    (out / "synthetic.csv").write_text("a\n1\n3\n")
+    assert main(["verify", str(out)]) == 3
+    assert "synthetic.csv differs" in capsys.readouterr().out
+    (out / "report.html").write_text("<html>edited</html>")
+    assert main(["report", str(out)]) == 0
+    assert "Verdict" in (out / "report.html").read_text()
+    assert main(["verify", str(tmp_path)]) == 2  # no report.json there

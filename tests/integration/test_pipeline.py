@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pandas as pd
 import pytest
@@ -139,3 +140,36 @@ def test_failing_check_withholds_and_report_has_no_rows(small_customers, monkeyp
     res = synthesize(small_customers, load_config(rows=20), generator=ScriptedGenerator())
     assert not res.released and res.synthetic is None
     assert "examples" not in res.report["text"]["notes"]
+
+
+def test_rendered_report_scanned_by_our_own_scanner_holds_no_input_pii(canary_run,
+                                                                      small_customers) -> None:
+    from privsynth.checks.privacy.pii_replay import identifier_values
+    from privsynth.pii.scrub import TextScrubber
+
+    _, secrets, out, _ = canary_run
+    html = (out / "report.html").read_text()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    chunks = [text[i:i + 2000] for i in range(0, len(text), 2000)]
+    found = TextScrubber().scrub(chunks).found_values
+    real = identifier_values(list(small_customers["customer_name"]) + list(
+        small_customers["email"]) + list(small_customers["phone"]) + secrets)
+    assert not identifier_values(found) & real
+
+
+def test_wide_table_report_stays_small_and_collapsed(tmp_path) -> None:
+    import numpy as np
+
+    from privsynth.api import check_dataframes
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"m{i}": rng.normal(size=600).round(3) for i in range(110)})
+    frame["group"] = rng.choice(["a", "b", "c"], 600)
+    res = check_dataframes(frame.iloc[:300], frame.iloc[300:500], frame.iloc[500:],
+                           load_config(checks__attacks=200, checks__bootstrap=20))
+    out = tmp_path / "wide"
+    write_report_dir(out, res.report, None)
+    html = (out / "report.html").read_text()
+    assert (out / "report.html").stat().st_size < 10 * 1024 * 1024
+    assert "<details><summary>Per-column detail</summary>" in html
+    assert len(res.report["columns"]) == 111

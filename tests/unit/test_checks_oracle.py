@@ -160,3 +160,30 @@ def test_not_applicable_is_refused_unless_the_policy_allows_it(data) -> None:
     results = run_checks(context(train, holdout, independent), GATE)
     assert decide(results, GATE).released
     assert not decide(results).released  # no policy: every check is required
+
+
+@pytest.mark.parametrize("columns", [["spend"], ["plan"], ["region", "plan"]])
+def test_narrow_tables_give_results_or_not_applicable_never_errors(data, columns) -> None:
+    train, holdout, independent = data
+    schema = infer_schema(pd.concat([train, holdout]))
+    ctx = CheckContext(train=train[columns], holdout=holdout[columns],
+                       synthetic=independent[columns], schema=schema, seed=1, bootstrap=50,
+                       output=independent[columns], attacks=300)
+    results = by_name(run_checks(ctx, GATE))
+    assert not [r.name for r in results.values() if r.status == ERROR]
+    assert results["linkability_risk"].status == (NOT_APPLICABLE if len(columns) == 1 else PASS)
+    assert results["inference_risk"].status == NOT_APPLICABLE  # no sensitive column
+    assert results["mia_auc"].status == PASS
+
+
+def test_all_unique_categories_are_handled(data) -> None:
+    train, holdout, _ = data
+    ids = train.assign(code=[f"c{i}" for i in range(len(train))])[["code", "spend"]]
+    hold = holdout.assign(code=[f"h{i}" for i in range(len(holdout))])[["code", "spend"]]
+    syn = ids.assign(code=[f"s{i}" for i in range(len(ids))])
+    schema = infer_schema(pd.concat([ids, hold]))
+    ctx = CheckContext(train=ids, holdout=hold, synthetic=syn, schema=schema, seed=1,
+                       bootstrap=50, output=syn, attacks=300)
+    results = by_name(run_checks(ctx, GATE))
+    assert not [r.name for r in results.values() if r.status == ERROR]
+    assert results["dcr_share"].status in (PASS, "fail")

@@ -8,6 +8,7 @@ import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
 from privsynth.checks.distance import shared_distances
+from privsynth.report.plots import histogram_pair
 
 
 def closer_share(pairs: np.ndarray) -> float:
@@ -38,5 +39,6 @@ class DcrShare:
                 "median_dcr_train": round(float(np.median(d.syn_to_train[:, 0])), 6),
                 "median_dcr_holdout": round(float(np.median(d.syn_to_holdout[:, 0])), 6),
                 "zero_distance_train": int((d.syn_to_train[:, 0] == 0).sum()),
+                "histogram": histogram_pair(d.syn_to_train[:, 0], d.syn_to_holdout[:, 0]),
             },
         )

@@ -9,6 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
 from privsynth.checks.distance import shared_distances
+from privsynth.report.plots import roc_points
 
 
 def auc_of(scored: np.ndarray) -> float:
@@ -40,5 +41,6 @@ class MiaDistance:
             {
                 "members": int(len(d.train_to_syn)),
                 "non_members": int(len(d.holdout_to_syn)),
+                "roc": roc_points(labels, scores),
             },
         )

@@ -44,7 +44,7 @@ class MiaDomias:
             raise NotApplicable("holdout too small to split into reference and non-members")
         folds = (order[:half], order[half:])
         members_all = d.train_sample[rng.permutation(len(d.train_sample))]
-        member_folds = (members_all[: len(members_all) // 2], members_all[len(members_all) // 2:])
+        member_folds = (members_all[: len(members_all) // 2], members_all[len(members_all) // 2 :])
         synthetic = d.synthetic
         if len(synthetic) > MAX_DENSITY_ROWS:
             synthetic = synthetic[rng.choice(len(synthetic), MAX_DENSITY_ROWS, replace=False)]

@@ -2,7 +2,8 @@
 
 The attacker writes predicates from synthetic rows, such as age >= 71 AND plan == premium
 AND region == r3, that match exactly one synthetic row. An attack succeeds when the predicate
-matches exactly one real training record. The control is the same predicates on the holdout.
+matches exactly one record of a training sample as large as the holdout. The control is the
+same predicates on the holdout.
 """
 
 from __future__ import annotations
@@ -52,17 +53,21 @@ class SinglingOut:
                 queries.append(query)
         if len(queries) < 30:
             raise NotApplicable(f"only {len(queries)} singling-out predicates could be built")
-        attack = sum(_count(data["train"], q) == 1 for q in queries)
-        # A predicate isolates one record more easily in a small table, so the control rate
-        # is taken at the training size: with k matches among the n holdout rows, the
-        # expected matches among N training rows are lam = (k + 1/2) N / n (a Poisson model,
-        # the 1/2 avoiding a zero rate), and P(exactly one) = lam * exp(-lam).
-        n_train, n_hold = len(ctx.train), len(ctx.holdout)
-        lam = np.array([(_count(data["holdout"], q) + 0.5) * n_train / n_hold for q in queries])
-        control = int(round(float(np.sum(lam * np.exp(-lam)))))
+        # A predicate isolates one record more easily in a small table, so the attack is
+        # scored on a random training sample as large as the holdout: under independence
+        # attack and control are then exchangeable and the risk is unbiased.
+        sample = np.sort(
+            rng.choice(len(ctx.train), min(len(ctx.train), len(ctx.holdout)), replace=False)
+        )
+        train_sample = {c: v[sample] for c, v in data["train"].items()}
+        attack = sum(_count(train_sample, q) == 1 for q in queries)
+        control = sum(_count(data["holdout"], q) == 1 for q in queries)
         risk, ci, details = privacy_risk(attack, control, len(queries), len(queries))
-        return Measurement(risk, ci, {**details, "predicate_columns": width,
-                                      "control": "holdout, rescaled to the training size"})
+        return Measurement(
+            risk,
+            ci,
+            {**details, "predicate_columns": width, "attack_on": "training sample of holdout size"},
+        )
 
 
 def _count(frame: dict[str, np.ndarray], query: list[tuple[str, str, float]]) -> int:
