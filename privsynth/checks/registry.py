@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 from privsynth.checks.base import (
     ERROR,
@@ -67,6 +68,7 @@ def run_checks(
         threshold = float(getattr(gate, cls.threshold_key))
         value = ci = None
         details: dict[str, object] = {}
+        start = time.perf_counter()
         try:
             m = check.compute(ctx)
             value, ci, details = m.value, m.ci, dict(m.details)
@@ -87,6 +89,7 @@ def run_checks(
         except Exception as exc:  # noqa: BLE001 - fail closed on any error, say which
             logger.warning("check %s failed to compute: %s", cls.name, type(exc).__name__)
             status, details = ERROR, {"error": type(exc).__name__}
+        details["seconds"] = round(time.perf_counter() - start, 2)
         results.append(
             CheckResult(
                 cls.name,
