@@ -22,8 +22,8 @@ from privsynth.checks.base import CheckContext, Measurement, NotApplicable, boot
 from privsynth.checks.distance import knn, shared_distances
 from privsynth.checks.privacy.mia_distance import auc_of
 
-MAX_DENSITY_ROWS = 5000
-CHUNK = 2048
+MAX_DENSITY_ROWS = 20000
+CHUNK = 512
 
 
 def log_kde(points: np.ndarray, targets: np.ndarray, h: float) -> np.ndarray:
