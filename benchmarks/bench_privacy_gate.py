@@ -27,7 +27,7 @@ import pandas as pd
 from privsynth.checks import CheckContext, run_checks
 from privsynth.config import load_config
 from privsynth.gate import decide
-from privsynth.pii.scan import QUASI, SENSITIVE, PiiScanner
+from privsynth.pii.scan import PiiScanner
 from privsynth.tabular import create
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,13 +39,8 @@ KEYS = ("exact_match", "dcr_share", "nndr_share", "mia_auc", "mia_auc_domias",
 
 def context(train, holdout, synthetic, scan, cfg) -> CheckContext:
     cols = list(train.columns)
-    return CheckContext(
-        train=train, holdout=holdout, synthetic=synthetic[cols].reset_index(drop=True),
-        schema=scan.schema, seed=cfg.seed, bootstrap=cfg.checks.bootstrap,
-        rare_min_count=cfg.tabular.rare_category_min_count, output=synthetic[cols],
-        quasi_identifiers=tuple(scan.columns_with(QUASI)),
-        sensitive=tuple(scan.columns_with(SENSITIVE)), attacks=cfg.checks.attacks,
-    )
+    return CheckContext.for_run(cfg, scan, train, holdout, synthetic, cols,
+                                output=synthetic[cols])
 
 
 def evaluate(name, train, holdout, synthetic, scan, cfg) -> dict:

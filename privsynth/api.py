@@ -22,7 +22,7 @@ from privsynth.io import (
     sha256_file,
     write_outputs_atomically,
 )
-from privsynth.pii.scan import IDENTIFIER, QUASI, SENSITIVE, TEXT, PiiScanner, ScanResult
+from privsynth.pii.scan import IDENTIFIER, TEXT, PiiScanner, ScanResult
 from privsynth.pipeline import RunResult, synthesize
 from privsynth.report import build_report, render_html
 from privsynth.report.build import validate_report
@@ -188,20 +188,11 @@ def check_dataframes(
     modelled = [
         c.name for c in scan.columns if c.role not in (IDENTIFIER, TEXT) and c.kind != "empty"
     ]
-    ctx = CheckContext(
-        train=real[modelled],
-        holdout=holdout[modelled],
-        synthetic=synthetic[modelled],
-        schema=scan.schema,
-        seed=config.seed,
-        bootstrap=config.checks.bootstrap,
-        rare_min_count=config.tabular.rare_category_min_count,
+    ctx = CheckContext.for_run(
+        config, scan, real, holdout, synthetic, modelled,
         identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
         output=synthetic[list(real.columns)],
         text_columns=tuple(texts),
-        quasi_identifiers=tuple(c for c in scan.columns_with(QUASI) if c in modelled),
-        sensitive=tuple(c for c in scan.columns_with(SENSITIVE) if c in modelled),
-        attacks=config.checks.attacks,
     )
     results = run_checks(ctx, config.gate)
     decision = decide(results, config.gate)

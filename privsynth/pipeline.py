@@ -17,7 +17,7 @@ from privsynth.config import Config
 from privsynth.errors import InputError
 from privsynth.gate import Decision, decide
 from privsynth.pii.fakes import IdentifierFaker, identifier_kind
-from privsynth.pii.scan import IDENTIFIER, QUASI, SENSITIVE, TEXT, PiiScanner, ScanResult
+from privsynth.pii.scan import IDENTIFIER, QUASI, TEXT, PiiScanner, ScanResult
 from privsynth.pii.scrub import TextScrubber
 from privsynth.report import build_report
 from privsynth.report.plots import fidelity_plots
@@ -173,7 +173,6 @@ def synthesize(
     # are released, so the verdict has power even when few rows are asked for.
     n_eval = max(n_rows, config.checks.min_eval_rows) if modelled else n_rows
     quasi = [c for c in scan.columns_with(QUASI) if c in modelled]
-    sensitive = [c for c in scan.columns_with(SENSITIVE) if c in modelled]
     refusals: list[str] = []
     logger.info(
         "split %d rows into %d train and %d holdout; synthesizing %d rows",
@@ -273,20 +272,11 @@ def synthesize(
         pd.concat([df[c].astype(str) for c in modelled]) if modelled else []
     )
     values = real_ids | (identifier_values(found_pii) - categories)
-    ctx = CheckContext(
-        train=train[modelled],
-        holdout=holdout[modelled],
-        synthetic=syn_all[modelled].reset_index(drop=True),
-        schema=schema,
-        seed=seed,
-        bootstrap=config.checks.bootstrap,
-        rare_min_count=config.tabular.rare_category_min_count,
+    ctx = CheckContext.for_run(
+        config, scan, train, holdout, syn_all, modelled,
         identifier_values=values,
         output=output,
         text_columns=tuple(c for c in text_cols if c in output.columns),
-        quasi_identifiers=tuple(quasi),
-        sensitive=tuple(sensitive),
-        attacks=config.checks.attacks,
         canaries=None if canaries is None else canaries.rows[modelled],
         canary_strings=frozenset() if canaries is None else canaries.strings,
     )

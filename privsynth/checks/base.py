@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
 
 from privsynth.schema import ColumnSchema
+
+if TYPE_CHECKING:
+    from privsynth.config import Config
+    from privsynth.pii.scan import ScanResult
 
 PASS, FAIL, ERROR, NOT_APPLICABLE = "pass", "fail", "error", "not_applicable"
 
@@ -82,6 +86,24 @@ class CheckContext:
     canary_strings: frozenset[str] = field(default=frozenset(), repr=False)
     # Work shared between checks (e.g. nearest-neighbour distances), computed once.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def for_run(
+        cls, config: Config, scan: ScanResult, train: pd.DataFrame, holdout: pd.DataFrame,
+        synthetic: pd.DataFrame, modelled: list[str], **extra: Any,
+    ) -> CheckContext:
+        """A context whose settings come from the config and whose roles come from the scan."""
+        from privsynth.pii.scan import QUASI, SENSITIVE
+
+        return cls(
+            train=train[modelled], holdout=holdout[modelled],
+            synthetic=synthetic[modelled].reset_index(drop=True), schema=scan.schema,
+            seed=config.seed, bootstrap=config.checks.bootstrap,
+            rare_min_count=config.tabular.rare_category_min_count,
+            quasi_identifiers=tuple(c for c in scan.columns_with(QUASI) if c in modelled),
+            sensitive=tuple(c for c in scan.columns_with(SENSITIVE) if c in modelled),
+            attacks=config.checks.attacks, **extra,
+        )
 
     def rng(self, salt: int = 0) -> np.random.Generator:
         return np.random.default_rng([self.seed, salt])
