@@ -92,7 +92,7 @@ def main() -> None:
     cfg = load_config()
     df = pd.read_csv(ADULT).sample(frac=1, random_state=0).reset_index(drop=True)
     scan = PiiScanner(cfg.scan).scan(df)
-    cols = [c.name for c in scan.columns if c.role not in ("identifier", "text")]
+    cols = scan.modelled_columns()
     half = len(df) // 2
     real, other = df.iloc[:half][cols], df.iloc[half:][cols]
     n_hold = len(real) // 5

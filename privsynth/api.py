@@ -185,9 +185,7 @@ def check_dataframes(
         raise InputError(f"synthetic or holdout table lacks column(s): {', '.join(missing[:10])}")
     ident = scan.columns_with(IDENTIFIER)
     texts = scan.columns_with(TEXT)
-    modelled = [
-        c.name for c in scan.columns if c.role not in (IDENTIFIER, TEXT) and c.kind != "empty"
-    ]
+    modelled = scan.modelled_columns()
     ctx = CheckContext.for_run(
         config, scan, real, holdout, synthetic, modelled,
         identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
@@ -220,9 +218,7 @@ def check_dataframes(
         timings={},
         plots=fidelity_plots(
             real[modelled], synthetic[modelled], scan.schema, config.tabular.rare_category_min_count
-        )
-        if modelled
-        else {},
+        ),
     )
     return RunResult(decision, report, scan, None)
 

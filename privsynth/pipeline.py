@@ -144,9 +144,7 @@ def synthesize(
     schema = scan.schema
     ident_cols = scan.columns_with(IDENTIFIER)
     text_cols = scan.columns_with(TEXT)
-    modelled = [
-        c.name for c in scan.columns if c.role not in (IDENTIFIER, TEXT) and c.kind != "empty"
-    ]
+    modelled = scan.modelled_columns()
     empty_cols = [
         c.name for c in scan.columns if c.kind == "empty" and c.role not in (IDENTIFIER, TEXT)
     ]
@@ -324,9 +322,7 @@ def synthesize(
         timings=timings,
         plots=fidelity_plots(
             train[modelled], syn_all[modelled], schema, config.tabular.rare_category_min_count
-        )
-        if modelled
-        else {},
+        ),
     )
     logger.info("decision: %s", "released" if decision.released else "withheld")
     return RunResult(decision, report, scan, output if decision.released else None)

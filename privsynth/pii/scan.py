@@ -146,6 +146,12 @@ class ScanResult:
     def columns_with(self, *roles: str) -> list[str]:
         return [c.name for c in self.columns if c.role in roles]
 
+    def modelled_columns(self) -> list[str]:
+        """Columns a synthesizer models: not identifiers, not free text, not empty."""
+        return [
+            c.name for c in self.columns if c.role not in (IDENTIFIER, TEXT) and c.kind != "empty"
+        ]
+
     def entity_of(self, column: str) -> str | None:
         """The dominant identifying entity type of a column, if any."""
         col = next(c for c in self.columns if c.name == column)

@@ -32,5 +32,15 @@ def aligned(ctx: CheckContext, columns: list[str]) -> dict[str, dict[str, np.nda
     return out
 
 
+def attack_targets(
+    ctx: CheckContext, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Equal numbers of training targets and holdout controls for an attack."""
+    n = min(ctx.attacks, len(ctx.holdout), len(ctx.train))
+    targets = ctx.train.iloc[rng.choice(len(ctx.train), n, replace=False)]
+    controls = ctx.holdout.iloc[rng.choice(len(ctx.holdout), n, replace=False)]
+    return targets, controls, n
+
+
 def is_numeric(ctx: CheckContext, col: str) -> bool:
     return ctx.schema[col].kind in NUMERIC

@@ -14,7 +14,7 @@ import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.distance import MixedEncoder, knn
-from privsynth.checks.privacy.attack_data import NUMERIC
+from privsynth.checks.privacy.attack_data import NUMERIC, attack_targets
 from privsynth.checks.privacy.risk import privacy_risk
 from privsynth.schema import to_model_frame
 
@@ -46,9 +46,7 @@ class Inference:
         if len(ctx.train.columns) < 2:
             raise NotApplicable("no auxiliary columns to attack with")
         rng = ctx.rng(12)
-        n = min(ctx.attacks, len(ctx.holdout), len(ctx.train))
-        targets = ctx.train.iloc[rng.choice(len(ctx.train), n, replace=False)]
-        controls = ctx.holdout.iloc[rng.choice(len(ctx.holdout), n, replace=False)]
+        targets, controls, n = attack_targets(ctx, rng)
         per_secret: dict[str, dict[str, object]] = {}
         worst = None
         for secret in secrets:

@@ -13,6 +13,7 @@ import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.distance import MixedEncoder, knn
+from privsynth.checks.privacy.attack_data import attack_targets
 from privsynth.checks.privacy.risk import privacy_risk
 
 
@@ -34,19 +35,13 @@ class Linkability:
         rng = ctx.rng(11)
         order = [cols[i] for i in rng.permutation(len(cols))]
         halves = (order[: len(order) // 2], order[len(order) // 2 :])
-        n = min(ctx.attacks, len(ctx.holdout), len(ctx.train))
-        targets = ctx.train.iloc[rng.choice(len(ctx.train), n, replace=False)]
-        controls = ctx.holdout.iloc[rng.choice(len(ctx.holdout), n, replace=False)]
-        hits = {"attack": np.ones(n, bool), "control": np.ones(n, bool)}
+        targets, controls, n = attack_targets(ctx, rng)
         nearest: dict[str, list[np.ndarray]] = {"attack": [], "control": []}
         for half in halves:
             enc = MixedEncoder({c: ctx.schema[c] for c in half}).fit(ctx.synthetic[half])
             syn = enc.transform(ctx.synthetic[half])
             for key, frame in (("attack", targets), ("control", controls)):
                 nearest[key].append(knn(syn, enc.transform(frame[half]), 1, len(half))[1][:, 0])
-        for key in hits:
-            hits[key] = nearest[key][0] == nearest[key][1]
-        risk, ci, details = privacy_risk(
-            int(hits["attack"].sum()), int(hits["control"].sum()), n, n
-        )
+        linked = {key: int((a == b).sum()) for key, (a, b) in nearest.items()}
+        risk, ci, details = privacy_risk(linked["attack"], linked["control"], n, n)
         return Measurement(risk, ci, {**details, "columns_a": halves[0], "columns_b": halves[1]})
