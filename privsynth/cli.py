@@ -80,10 +80,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
-    _setup_logging(args.quiet)
     if args.command is None:
         build_parser().print_help()
         return EXIT_USER
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logger.level)
+    _setup_logging(args.quiet)
+    try:
+        return _run_command(args, args_list)
+    finally:
+        # main() may be called in-process (tests, notebooks): leave logging as it was found.
+        root.handlers[:], root.level = saved[0], saved[1]
+        logger.setLevel(saved[2])
+
+
+def _run_command(args: argparse.Namespace, args_list: list[str]) -> int:
     try:
         return int(_COMMANDS[args.command](args, args_list))
     except PrivsynthError as exc:

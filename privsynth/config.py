@@ -45,6 +45,12 @@ class TextConfig:
     top_p: float
     examples: int
     retries: int
+    template: str
+    prompting: str
+    group_column: str
+    ngram: int
+    rare_ngram_min_texts: int
+    max_nearest_similarity: float
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,10 @@ class GateConfig:
     max_identifier_replay: int
     max_canaries_found: int
     min_column_similarity: float
+    min_text_length_similarity: float
+    min_text_vocabulary_similarity: float
+    max_text_memorization_share: float
+    max_text_fallback_share: float
     not_applicable_ok: list[str] = field(default_factory=list)
 
 
@@ -124,6 +134,9 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "text.top_p": (0.0, 1.0),
     "text.examples": (0, 20),
     "text.retries": (0, 20),
+    "text.ngram": (2, 64),
+    "text.rare_ngram_min_texts": (1, 1_000_000),
+    "text.max_nearest_similarity": (0.0, 1.0),
     "checks.bootstrap": (10, 100000),
     "checks.min_eval_rows": (0, 10_000_000),
     "checks.attacks": (10, 1_000_000),
@@ -142,7 +155,13 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "gate.max_identifier_replay": (0, None),
     "gate.max_canaries_found": (0, None),
     "gate.min_column_similarity": (0.0, 1.0),
+    "gate.min_text_length_similarity": (0.0, 1.0),
+    "gate.min_text_vocabulary_similarity": (0.0, 1.0),
+    "gate.max_text_memorization_share": (0.0, 1.0),
+    "gate.max_text_fallback_share": (0.0, 1.0),
 }
+
+PROMPTING = ("auto", "completion", "chat")
 
 
 def default_config() -> Config:
@@ -307,6 +326,11 @@ def _check_cross_rules(cfg: Config) -> None:
             raise ConfigError(
                 f"scan.roles: role '{role}' for column '{column}' is not one of {', '.join(ROLES)}"
             )
+    if cfg.text.prompting not in PROMPTING:
+        raise ConfigError(
+            f"text.prompting '{cfg.text.prompting}' is unknown; "
+            f"choose one of {', '.join(PROMPTING)}"
+        )
     from privsynth.tabular import registry  # local: avoids importing SDV at config time
 
     if cfg.tabular.synthesizer not in registry.names():

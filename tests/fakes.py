@@ -47,3 +47,20 @@ class SequenceGenerator(ScriptedGenerator):
     def generate(self, prompt: str, *, seed: int, max_tokens: int, stop: list[str]) -> str:
         self.prompts.append(prompt)
         return self.texts[min(len(self.prompts) - 1, len(self.texts) - 1)]
+
+
+class RecombiningGenerator(ScriptedGenerator):
+    """A passable model: it strings together sentences from different examples of its prompt,
+    so its texts are new combinations of the column's usual sentences."""
+
+    def generate(self, prompt: str, *, seed: int, max_tokens: int, stop: list[str]) -> str:
+        self.prompts.append(prompt)
+        entries = re.findall(r"^Entry: (.*)$", prompt, flags=re.MULTILINE)
+        if not entries:
+            return " <PERSON> asked about the account and the plan today."
+        split = [re.split(r"(?<=[.!?])\s+", e) for e in entries]
+        longest = max(len(s) for s in split)
+        picked = [split[(seed + i) % len(split)] for i in range(longest)]
+        sentences = [s[i] for i, s in enumerate(picked) if i < len(s)]
+        self.tokens_generated += sum(len(s.split()) for s in sentences)
+        return " " + " ".join(sentences)

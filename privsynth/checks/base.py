@@ -62,6 +62,16 @@ class NotApplicable(Exception):
 
 
 @dataclass(frozen=True)
+class TextColumn:
+    """One free-text column: real texts (memory only, never written) and what was generated."""
+
+    train: list[str] = field(repr=False)
+    holdout: list[str] = field(repr=False)
+    synthetic: list[str] = field(repr=False)
+    fallbacks: int = 0
+
+
+@dataclass(frozen=True)
 class CheckContext:
     """Real train and holdout rows (modelled columns only) and the synthetic output."""
 
@@ -84,6 +94,8 @@ class CheckContext:
     # Planted canary records (modelled columns) and their unique strings, if any.
     canaries: pd.DataFrame | None = field(default=None, repr=False)
     canary_strings: frozenset[str] = field(default=frozenset(), repr=False)
+    # Free-text columns by name, for the text checks.
+    texts: dict[str, TextColumn] = field(default_factory=dict, repr=False)
     # Work shared between checks (e.g. nearest-neighbour distances), computed once.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

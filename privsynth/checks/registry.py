@@ -30,6 +30,10 @@ from privsynth.checks.privacy.mia_outliers import MiaOutliers
 from privsynth.checks.privacy.nndr import NndrShare
 from privsynth.checks.privacy.pii_replay import PiiReplay
 from privsynth.checks.privacy.singling_out import SinglingOut
+from privsynth.checks.text.fallbacks import TextFallbacks
+from privsynth.checks.text.length import TextLength
+from privsynth.checks.text.memorization import TextMemorization
+from privsynth.checks.text.vocabulary import TextVocabulary
 from privsynth.config import GateConfig
 
 logger = logging.getLogger(__name__)
@@ -48,7 +52,11 @@ DEFAULT_CHECKS: tuple[type[Check], ...] = (
     CapDisclosure,
     PiiReplay,
     Canaries,
+    TextMemorization,
     ColumnShapes,
+    TextLength,
+    TextVocabulary,
+    TextFallbacks,
 )
 
 

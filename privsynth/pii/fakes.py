@@ -170,8 +170,16 @@ class IdentifierFaker:
     def _template(self, templates: list[str]) -> str:
         return templates[int(self.rng.integers(0, len(templates)))]
 
-    def fake_for_entity(self, entity: str) -> str:
-        """A free-standing fake for an entity found in generated text."""
+    def fake_for_entity(self, entity: str, forbidden: frozenset[str] = frozenset()) -> str:
+        """A free-standing fake for an entity found in generated text, never a ``forbidden``
+        (real, normalised) value."""
+        for _ in range(50):
+            value = self._entity_fake(entity)
+            if " ".join(value.lower().split()) not in forbidden:
+                return value
+        return "[redacted]"
+
+    def _entity_fake(self, entity: str) -> str:
         f = self.faker
         return {
             "PERSON": f.name,

@@ -53,8 +53,10 @@ class LlamaGenerator:
         n_ctx: int = 2048,
         temperature: float = 0.8,
         top_p: float = 0.95,
+        prompting: str = "auto",
     ) -> None:
         self.model = model
+        self.prompting = prompting
         self.n_threads = n_threads
         self.n_ctx = n_ctx
         self.temperature = temperature
@@ -83,24 +85,40 @@ class LlamaGenerator:
                 raise ModelError(f"cannot load model {self.model.path.name}: {exc}") from None
         return self._llm
 
+    @property
+    def chat(self) -> bool:
+        """Whether prompts go through the model's own chat template."""
+        if self.prompting != "auto":
+            return self.prompting == "chat"
+        metadata = getattr(self._load(), "metadata", None) or {}
+        return bool(metadata.get("tokenizer.chat_template"))
+
     def generate(self, prompt: str, *, seed: int, max_tokens: int, stop: list[str]) -> str:
         llm = self._load()
+        chat = self.chat
+        options = {
+            "max_tokens": max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "stop": stop,
+            "seed": seed,
+            "repeat_penalty": 1.1,
+        }
         start = time.perf_counter()
         try:
-            out = llm.create_completion(
-                prompt,
-                max_tokens=max_tokens,
-                temperature=self.temperature,
-                top_p=self.top_p,
-                stop=stop,
-                seed=seed,
-                repeat_penalty=1.1,
-            )
+            if chat:
+                out = llm.create_chat_completion(
+                    messages=[{"role": "user", "content": prompt}], **options
+                )
+                text = out["choices"][0]["message"]["content"] or ""
+            else:
+                out = llm.create_completion(prompt, **options)
+                text = out["choices"][0]["text"]
         except (ValueError, RuntimeError) as exc:
             raise TextGenerationError(f"generation failed: {type(exc).__name__}") from None
         self.seconds += time.perf_counter() - start
         self.tokens_generated += int(out["usage"]["completion_tokens"])
-        return str(out["choices"][0]["text"])
+        return str(text)
 
     @property
     def tokens_per_second(self) -> float:
@@ -114,4 +132,9 @@ class LlamaGenerator:
             "n_ctx": self.n_ctx,
             "temperature": self.temperature,
             "top_p": self.top_p,
+            "prompting": (
+                "not decided (model not loaded)"
+                if self.prompting == "auto" and self._llm is None
+                else ("chat template" if self.chat else "few-shot completion")
+            ),
         }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from privsynth.errors import ConfigError
 
+# Fields a user template must have; {phrases} is optional.
 _FIELDS = ("{column}", "{words}", "{examples}", "{record}", "{label}")
 
 # Source text that tries to steer a model is never shown to it.
@@ -30,12 +31,20 @@ class PromptTemplate:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
     def render(
-        self, *, column: str, words: int, examples: list[tuple[str, str]], record: str
+        self,
+        *,
+        column: str,
+        words: int,
+        examples: list[tuple[str, str]],
+        record: str,
+        phrases: list[str] | None = None,
     ) -> str:
         label = "Entry"
         shots = "".join(f"\nRecord: {rec}\n{label}: {text}\n" for rec, text in examples)
+        phrase_line = f" Typical phrases: {'; '.join(phrases)}." if phrases else ""
         return (
-            self.text.replace("{column}", column)
+            self.text.replace("{phrases}", phrase_line)
+            .replace("{column}", column)
             .replace("{words}", str(words))
             .replace("{examples}", shots)
             .replace("{record}", record)
@@ -44,10 +53,12 @@ class PromptTemplate:
         )
 
 
-def load_template(path: str | Path | None = None) -> PromptTemplate:
+def load_template(path: str | Path | None = None, *, chat: bool = False) -> PromptTemplate:
+    """The user's template file, else the built-in one for base (few-shot) or chat models."""
     if not path:
-        text = files("privsynth").joinpath("text/templates/fewshot.txt").read_text("utf-8")
-        return PromptTemplate(text, "builtin:fewshot.txt")
+        name = "chat.txt" if chat else "fewshot.txt"
+        text = files("privsynth").joinpath(f"text/templates/{name}").read_text("utf-8")
+        return PromptTemplate(text, f"builtin:{name}")
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"prompt template not found: {p}")

@@ -15,18 +15,24 @@ import pandas as pd
 from tqdm import tqdm
 
 from privsynth.config import TextConfig
-from privsynth.errors import NotFittedError
+from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.engine import TEXT_ENTITIES, build_analyzer
 from privsynth.pii.fakes import IdentifierFaker, Persona
 from privsynth.pii.scrub import PLACEHOLDER_RE, non_overlapping
+from privsynth.text.filter import NearestReal, OutputFilter
 from privsynth.text.generator import TextGenerator
 from privsynth.text.prompts import INJECTION_RE, PromptTemplate, load_template
+from privsynth.text.summary import Association, NgramIndex, choose_group_column, frequent_phrases
 
 logger = logging.getLogger(__name__)
 
 MAX_EXEMPLAR_CHARS = 600
 MAX_RECORD_LEVELS = 20
 MAX_RECORD_COLUMNS = 4
+FALLBACK_TEXT = "No free-text entry was generated for this record."
+# A run of digits this long in a scrubbed text is probably an account or ID number that the
+# scrubber missed; such a text is never shown to the model.
+LONG_NUMBER_RE = re.compile(r"\d[\d -]{4,}\d")
 
 
 @dataclass
@@ -60,21 +66,22 @@ def record_columns(frame: pd.DataFrame) -> list[str]:
     return cols[:MAX_RECORD_COLUMNS]
 
 
+def _value(v: object) -> str:
+    return "" if pd.isna(v) else str(v)
+
+
 def _record(row: pd.Series, cols: Sequence[str]) -> str:
-    return "; ".join(f"{c}={'' if pd.isna(row[c]) else row[c]}" for c in cols)
+    return "; ".join(f"{c}={_value(row[c])}" for c in cols)
 
 
-def is_degenerate(text: str) -> str | None:
-    """Why a generated text is unusable, or None."""
-    words = text.split()
-    if len(words) < 3:
-        return "too_short"
-    top = Counter(w.lower() for w in words).most_common(1)[0][1]
-    if len(words) >= 8 and top / len(words) > 0.4:
-        return "repetitive"
-    if re.search(r"\bRecord:|\bEntry:", text):
-        return "format"
-    return None
+@dataclass(frozen=True)
+class GroupSummary:
+    """What the model sees for one group: exemplars, typical phrases, typical length."""
+
+    exemplars: list[tuple[str, str]]
+    phrases: list[str]
+    words: int
+    max_words: int
 
 
 class TextSynthesizer:
@@ -93,110 +100,164 @@ class TextSynthesizer:
         self.generator = generator
         self.config = config
         self.seed = seed
-        self.template = template or load_template()
+        self.template = template
         self.progress = progress
 
     def fit(self, scrubbed: Sequence[str], rows: pd.DataFrame) -> TextSynthesizer:
         """``scrubbed[i]`` is the scrubbed text of ``rows.iloc[i]``; raw text never enters."""
+        cfg = self.config
+        k = max(cfg.rare_ngram_min_texts, 1)
+        texts = [" ".join(str(t).split()) for t in scrubbed]
+        self.template_ = self.template or load_template(
+            cfg.template or None, chat=bool(getattr(self.generator, "chat", False))
+        )
         self.record_columns_ = record_columns(rows)
-        pool: list[tuple[tuple[str, ...], str]] = []
+        nonempty = [t for t in texts if t]
+        self.ngrams_ = NgramIndex(cfg.ngram).fit(nonempty)
+        self.filter_ = OutputFilter(
+            self.ngrams_, NearestReal(cfg.max_nearest_similarity, self.seed).fit(nonempty), k
+        )
+        self.association_ = self._group_column(texts, rows, k)
+        group_col = self.association_.column
+        groups = (
+            [_value(v) for v in rows[group_col]] if group_col else [""] * len(texts)
+        )
+        pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
         excluded: Counter[str] = Counter()
-        for text, (_, row) in zip(scrubbed, rows.iterrows(), strict=True):
-            text = " ".join(str(text).split())
-            if not text:
-                excluded["empty"] += 1
-            elif len(text) > MAX_EXEMPLAR_CHARS:
-                excluded["too_long"] += 1
-            elif INJECTION_RE.search(text):
-                excluded["instruction_like"] += 1
+        for text, g, (_, row) in zip(texts, groups, rows.iterrows(), strict=True):
+            reason = self._exclusion(text, k)
+            if reason:
+                excluded[reason] += 1
             else:
-                key = tuple("" if pd.isna(row[c]) else str(row[c]) for c in self.record_columns_)
-                pool.append((key, text))
-        self.pool_ = pool
+                pool[g].append((_record(row, self.record_columns_), text))
         self.excluded_ = dict(excluded)
-        lengths = [len(t.split()) for _, t in pool] or [20]
-        self.words_ = int(np.median(lengths))
-        self.length_quantiles_ = [int(q) for q in np.quantile(lengths, [0.1, 0.5, 0.9])]
+        phrases = frequent_phrases(
+            [t for t in texts if t], [g for g, t in zip(groups, texts, strict=True) if t], k
+        )
+        lengths_by_group: dict[str, list[int]] = defaultdict(list)
+        for text, g in zip(texts, groups, strict=True):
+            if text:
+                lengths_by_group[g].append(len(text.split()))
+        all_lengths = [n for v in lengths_by_group.values() for n in v] or [20]
+        self.length_quantiles_ = [int(q) for q in np.quantile(all_lengths, [0.1, 0.5, 0.9])]
+        self.groups_: dict[str, GroupSummary] = {}
+        for g in sorted(set(groups) | {""}):
+            lengths = lengths_by_group.get(g) or all_lengths
+            self.groups_[g] = GroupSummary(
+                exemplars=self._pick(pool.get(g) or [e for v in pool.values() for e in v], g),
+                phrases=phrases.get(g, []),
+                words=int(np.median(lengths)),
+                max_words=int(np.quantile(lengths, 0.9)),
+            )
+        self.exemplars_ = sum(len(v) for v in pool.values())
         logger.info(
-            "text column %s: %d exemplars, %d excluded",
-            self.column,
-            len(pool),
-            sum(excluded.values()),
+            "text column %s: %d exemplars, %d excluded, grouped by %s",
+            self.column, self.exemplars_, sum(excluded.values()), group_col or "nothing",
         )
         return self
 
-    def _examples(self, key: tuple[str, ...]) -> list[tuple[str, str]]:
-        """Exemplars matching the record best; fixed per key so prompts share a prefix."""
+    def _group_column(self, texts: list[str], rows: pd.DataFrame, k: int) -> Association:
+        name = self.config.group_column
+        if name == "none":
+            return Association(None, {}, "config")
+        if name:
+            if name not in rows.columns:
+                raise ConfigError(
+                    f"text.group_column {name!r} is not a modelled column of the input"
+                )
+            return Association(name, {}, "config")
+        return choose_group_column(texts, rows, self.record_columns_, k)
+
+    def _exclusion(self, text: str, k: int) -> str | None:
+        if not text:
+            return "empty"
+        if len(text) > MAX_EXEMPLAR_CHARS:
+            return "too_long"
+        if INJECTION_RE.search(text):
+            return "instruction_like"
+        if LONG_NUMBER_RE.search(text):
+            return "long_number"
+        if self.ngrams_.has_rare(text, k):
+            return "rare_ngram"
+        return None
+
+    def _pick(self, candidates: list[tuple[str, str]], group: str) -> list[tuple[str, str]]:
+        """A fixed, seeded draw per group, so every prompt of the group shares its prefix."""
         k = self.config.examples
-        if not self.pool_ or k == 0:
+        if not candidates or k == 0:
             return []
-        scores = np.array(
-            [sum(a == b for a, b in zip(pk, key, strict=True)) for pk, _ in self.pool_]
-        )
-        digest = hashlib.sha256(("|".join(key) + str(self.seed)).encode()).digest()
+        digest = hashlib.sha256(f"{self.column}|{group}|{self.seed}".encode()).digest()
         rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
-        order = np.lexsort((rng.random(len(scores)), -scores))[:k]
-        cols = self.record_columns_
-        return [
-            (
-                "; ".join(f"{c}={v}" for c, v in zip(cols, self.pool_[i][0], strict=True)),
-                self.pool_[i][1],
-            )
-            for i in order
-        ]
+        pick = rng.choice(len(candidates), size=min(k, len(candidates)), replace=False)
+        return [candidates[i] for i in pick]
 
     def generate(
-        self, rows: pd.DataFrame, personas: Sequence[Persona], faker: IdentifierFaker
+        self,
+        rows: pd.DataFrame,
+        personas: Sequence[Persona],
+        faker: IdentifierFaker,
+        forbidden: frozenset[str] = frozenset(),
     ) -> tuple[list[str], TextStats]:
-        if not hasattr(self, "pool_"):
+        """One text per row. ``forbidden`` holds real values (normalised) no fake may equal."""
+        if not hasattr(self, "groups_"):
             raise NotFittedError("TextSynthesizer used before fit()")
         stats = TextStats()
         cols = [c for c in self.record_columns_ if c in rows.columns]
-        keys = [tuple("" if pd.isna(r[c]) else str(r[c]) for c in cols) for _, r in rows.iterrows()]
-        # Rows with the same record share a prompt, so llama.cpp reuses its cached prefix.
-        order = sorted(range(len(rows)), key=lambda i: keys[i])
+        group_col = self.association_.column
+        if group_col and group_col in rows.columns:
+            groups = [_value(v) for v in rows[group_col]]
+        else:
+            groups = [""] * len(rows)
+        records = [_record(r, cols) for _, r in rows.iterrows()]
+        # Rows of a group share every prompt token up to their record, and llama.cpp keeps the
+        # evaluated prefix, so only the record line is evaluated again.
+        order = sorted(range(len(rows)), key=lambda i: (groups[i], records[i]))
         texts: list[str] = [""] * len(rows)
-        cache: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         bar = tqdm(
             order, desc=f"text:{self.column}", unit="row", disable=not self.progress, leave=False
         )
+        tokens_before = int(getattr(self.generator, "tokens_generated", 0))
+        seconds_before = float(getattr(self.generator, "seconds", 0.0))
         for i in bar:
-            key = keys[i]
-            if key not in cache:
-                cache[key] = self._examples(key)
-            prompt = self.template.render(
+            summary = self.groups_.get(groups[i]) or self.groups_[""]
+            prompt = self.template_.render(
                 column=self.column,
-                words=self.words_,
-                examples=cache[key],
-                record=_record(rows.iloc[i], cols),
+                words=summary.words,
+                examples=summary.exemplars,
+                record=records[i],
+                phrases=summary.phrases,
             )
-            texts[i] = self._one(prompt, i, personas[i], faker, stats)
+            max_tokens = min(self.config.max_tokens, 2 * summary.max_words + 10)
+            texts[i] = self._one(prompt, i, max_tokens, personas[i], faker, stats, forbidden)
             tps = getattr(self.generator, "tokens_per_second", 0.0)
             if tps:
                 bar.set_postfix(tok_s=f"{tps:.1f}")
-        stats.tokens = int(getattr(self.generator, "tokens_generated", 0))
-        stats.seconds = float(getattr(self.generator, "seconds", 0.0))
-        texts = self._rescan(texts, personas, faker, stats)
+        stats.tokens = int(getattr(self.generator, "tokens_generated", 0)) - tokens_before
+        stats.seconds = float(getattr(self.generator, "seconds", 0.0)) - seconds_before
+        texts = self._rescan(texts, personas, faker, stats, forbidden)
         return texts, stats
 
     def _one(
-        self, prompt: str, i: int, persona: Persona, faker: IdentifierFaker, stats: TextStats
+        self,
+        prompt: str,
+        i: int,
+        max_tokens: int,
+        persona: Persona,
+        faker: IdentifierFaker,
+        stats: TextStats,
+        forbidden: frozenset[str],
     ) -> str:
         for attempt in range(self.config.retries + 1):
             seed = (self.seed * 1_000_003 + i * 7919 + attempt) % (2**31 - 1)
-            raw = self.generator.generate(
-                prompt, seed=seed, max_tokens=self.config.max_tokens, stop=["\n"]
-            )
+            raw = self.generator.generate(prompt, seed=seed, max_tokens=max_tokens, stop=["\n"])
             text = " ".join(raw.split())
-            reason = is_degenerate(text)
-            if reason is None and INJECTION_RE.search(text):
-                reason = "instruction_like"
+            reason = self.filter_.reason(text)
             if reason is None:
                 stats.generated += 1
-                return fill_placeholders(text, persona, faker)
+                return fill_placeholders(text, persona, faker, forbidden)
             stats.rejected[reason] += 1
         stats.fallbacks += 1
-        return "No free-text entry was generated for this record."
+        return FALLBACK_TEXT
 
     def _rescan(
         self,
@@ -204,6 +265,7 @@ class TextSynthesizer:
         personas: Sequence[Persona],
         faker: IdentifierFaker,
         stats: TextStats,
+        forbidden: frozenset[str],
     ) -> list[str]:
         """Replace any entity in generated text that is not the row's own fake value."""
         from presidio_analyzer import BatchAnalyzerEngine
@@ -227,26 +289,44 @@ class TextSynthesizer:
                 value = text[start:end]
                 if value.lower() in allowed or any(value.lower() in a for a in allowed):
                     continue
-                fake = replacements.setdefault(value, faker.fake_for_entity(entity))
+                if value not in replacements:
+                    replacements[value] = faker.fake_for_entity(entity, forbidden)
+                fake = replacements[value]
                 stats.entities_replaced[entity] += 1
                 text = text[:start] + fake + text[end:]
             out.append(text)
         return out
 
     def describe(self) -> dict[str, Any]:
+        assoc = getattr(self, "association_", None)
+        template = getattr(self, "template_", None)
+        groups = getattr(self, "groups_", {})
         return {
             "column": self.column,
             "record_columns": getattr(self, "record_columns_", []),
-            "exemplars": len(getattr(self, "pool_", [])),
+            "group_column": assoc.column if assoc else None,
+            "group_column_chosen_by": assoc.chosen_by if assoc else None,
+            "group_association_cramers_v": assoc.scores if assoc else {},
+            "exemplars": getattr(self, "exemplars_", 0),
             "exemplars_excluded": getattr(self, "excluded_", {}),
+            "groups": len([g for g in groups if g]),
+            "phrases_shown": sum(len(s.phrases) for s in groups.values()),
             "length_words_p10_p50_p90": getattr(self, "length_quantiles_", []),
-            "template": self.template.source,
-            "template_sha256": self.template.sha256,
+            "filter": {
+                "ngram_tokens": self.config.ngram,
+                "rare_ngram_min_texts": self.config.rare_ngram_min_texts,
+                "max_nearest_similarity": self.config.max_nearest_similarity,
+                "nearest_method": "TF-IDF word 1-2 grams, cosine",
+            },
+            "template": template.source if template else None,
+            "template_sha256": template.sha256 if template else None,
             "generator": self.generator.describe(),
         }
 
 
-def fill_placeholders(text: str, persona: Persona, faker: IdentifierFaker) -> str:
+def fill_placeholders(
+    text: str, persona: Persona, faker: IdentifierFaker, forbidden: frozenset[str] = frozenset()
+) -> str:
     """Put the row's own fake identifiers where the model wrote placeholders."""
     own = {
         "PERSON": persona.full_name,
@@ -260,7 +340,7 @@ def fill_placeholders(text: str, persona: Persona, faker: IdentifierFaker) -> st
         if tag in own:
             return own[tag]
         if not extra[tag]:
-            extra[tag] = faker.fake_for_entity(tag)
+            extra[tag] = faker.fake_for_entity(tag, forbidden)
         return extra[tag]
 
     text = PLACEHOLDER_RE.sub(swap, text)

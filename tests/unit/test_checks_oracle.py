@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from privsynth.checks import CheckContext, run_checks
-from privsynth.checks.base import ERROR, NOT_APPLICABLE, PASS
+from privsynth.checks.base import ERROR, NOT_APPLICABLE, PASS, TextColumn
 from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import default_config
 from privsynth.gate import decide
@@ -25,6 +25,11 @@ def population(n: int, seed: int) -> pd.DataFrame:
     joined = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D")
     income = np.where(rng.random(n) < 0.05, np.nan, np.round(rng.normal(50000, 15000, n), 0))
     ids = [f"CUST-{i:07d}-{seed}" for i in range(n)]
+    # Free text: Zipf-distributed words, so each note is distinctive but the vocabulary shared.
+    words = np.array([f"word{i}" for i in range(400)])
+    zipf = 1 / np.arange(1, 401)
+    notes = [" ".join(rng.choice(words, int(rng.integers(8, 20)), p=zipf / zipf.sum()))
+             for _ in range(n)]
     return pd.DataFrame(
         {
             "customer_id": ids,
@@ -34,6 +39,7 @@ def population(n: int, seed: int) -> pd.DataFrame:
             "region": region,
             "joined": joined.strftime("%Y-%m-%d"),
             "income": income,
+            "note": notes,
         }
     )
 
@@ -52,7 +58,9 @@ def context(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame)
         bootstrap=100,
         identifier_values=identifier_values(pd.concat([train, holdout])["customer_id"]),
         output=synthetic, quasi_identifiers=("age", "region"), sensitive=("income",),
-        attacks=500,
+        attacks=500, text_columns=("note",),
+        texts={"note": TextColumn(list(train["note"]), list(holdout["note"]),
+                                  list(synthetic["note"]))},
     )
 
 
@@ -73,11 +81,12 @@ def test_copy_of_training_data_fails_every_disclosure_check(data) -> None:
     train, holdout, _ = data
     results = by_name(run_checks(context(train, holdout, train.copy()), GATE))
     privacy = [r for r in results.values() if r.category == "privacy" and r.name != "canaries"]
-    assert len(privacy) == 12
+    assert len(privacy) == 13
     for r in privacy:
         assert r.status == "fail", (r.name, r.value, r.ci)
     assert results["mia_auc"].value > 0.9
     assert results["exact_match"].details["ims_train"] == 1.0
+    assert results["text_memorization"].value > 0.9
     assert not decide(list(results.values()), GATE).released
 
 

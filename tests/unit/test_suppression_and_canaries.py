@@ -33,14 +33,16 @@ def test_pipeline_plants_canaries_and_none_come_out(small_customers) -> None:
     assert res.report["input"]["canaries_planted"] == 4
 
 
-def test_a_model_that_copies_its_examples_is_caught_by_the_canaries(small_customers) -> None:
+def test_a_model_that_copies_its_examples_cannot_leak_a_canary(small_customers) -> None:
     from privsynth.pipeline import synthesize
     from tests.fakes import CopyingGenerator
 
-    # Scrubbing removes the canary's name and email but not its unique phrase; a model that
-    # copies exemplars verbatim reproduces the phrase, and the gate must refuse.
-    res = synthesize(small_customers, load_config(rows=60, checks__canaries=4),
-                     generator=CopyingGenerator())
+    # Scrubbing removes the canary's name and email but not its unique phrase. Texts with a
+    # phrase fewer than k texts share are never shown to the model, and a copy of a
+    # distinctive text is regenerated, so even a model that copies verbatim cannot leak it.
+    gen = CopyingGenerator()
+    res = synthesize(small_customers, load_config(rows=60, checks__canaries=4), generator=gen)
     canary = next(c for c in res.report["checks"] if c["name"] == "canaries")
-    assert canary["status"] == "fail" and canary["details"]["strings_found"] >= 1
-    assert not res.released and res.synthetic is None
+    assert canary["status"] == "pass" and canary["details"]["strings_found"] == 0
+    assert res.report["text"]["notes"]["generator"]["exemplars_excluded"]["rare_ngram"] >= 4
+    assert gen.prompts and not any("asked us to record the reference" in p for p in gen.prompts)

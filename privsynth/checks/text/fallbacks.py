@@ -1,0 +1,29 @@
+"""Text fallbacks: how many rows got the safe fallback text instead of generated text."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+
+
+class TextFallbacks:
+    name: ClassVar[str] = "text_fallback_share"
+    category: ClassVar[str] = "fidelity"
+    goal: ClassVar[str] = "at_most"
+    threshold_key: ClassVar[str] = "max_text_fallback_share"
+    explanation: ClassVar[str] = (
+        "Share of rows whose every generation attempt was rejected (degenerate, copied, too "
+        "close to a real text) and which got the fixed fallback text; the highest over text "
+        "columns."
+    )
+
+    def compute(self, ctx: CheckContext) -> Measurement:
+        per_col = {
+            name: round(col.fallbacks / len(col.synthetic), 4)
+            for name, col in ctx.texts.items()
+            if col.synthetic
+        }
+        if not per_col:
+            raise NotApplicable("no generated text column")
+        return Measurement(max(per_col.values()), None, {"per_column": per_col})

@@ -1,0 +1,124 @@
+"""The post-generation filter: rejects degenerate output, copies, and near-copies of real text."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from privsynth.text.prompts import INJECTION_RE
+from privsynth.text.summary import NgramIndex, tokens
+
+MAX_NEAREST_TEXTS = 20_000
+_CHUNK = 512
+
+
+def is_degenerate(text: str) -> str | None:
+    """Why a generated text is unusable, or None."""
+    words = text.split()
+    if len(words) < 3:
+        return "too_short"
+    top = Counter(w.lower() for w in words).most_common(1)[0][1]
+    if len(words) >= 8 and top / len(words) > 0.4:
+        return "repetitive"
+    toks = tokens(text)
+    if len(toks) >= 12:
+        trigrams = [tuple(toks[i : i + 3]) for i in range(len(toks) - 2)]
+        if len(set(trigrams)) / len(trigrams) < 0.6:
+            return "repetitive"
+    if re.search(r"\bRecord:|\bEntry:", text):
+        return "format"
+    return None
+
+
+def tfidf_vectorizer() -> object:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        tokenizer=tokens, lowercase=False, token_pattern=None, ngram_range=(1, 2),
+        sublinear_tf=True, dtype=np.float32,
+    )
+
+
+def nearest_similarity(
+    queries: object, reference: object, exclude_self: bool = False
+) -> np.ndarray:
+    """Cosine similarity of each query row to its most similar reference row (rows L2-normed)."""
+    n = queries.shape[0]  # type: ignore[attr-defined]
+    out = np.zeros(n, dtype=np.float32)
+    ref_t = reference.T.tocsr()  # type: ignore[attr-defined]
+    for start in range(0, n, _CHUNK):
+        block = (queries[start : start + _CHUNK] @ ref_t).toarray()  # type: ignore[index]
+        if exclude_self:
+            rows = np.arange(block.shape[0])
+            block[rows, rows + start] = -1.0
+        out[start : start + _CHUNK] = block.max(axis=1) if block.shape[1] else 0.0
+    return out
+
+
+class NearestReal:
+    """TF-IDF nearest real text; a generated text may be no closer to it than it is to its twin.
+
+    A generated text is rejected when its similarity to the nearest real text exceeds both
+    ``threshold`` and that real text's own similarity to its nearest other real text. So on
+    templated columns, where real texts have near-identical twins, typical phrasing is
+    allowed; a near-copy of a distinctive text is not.
+    """
+
+    def __init__(self, threshold: float = 0.9, seed: int = 0) -> None:
+        self.threshold = threshold
+        self.seed = seed
+
+    def fit(self, texts: Sequence[str]) -> NearestReal:
+        texts = [t for t in texts if t.strip()]
+        if len(texts) > MAX_NEAREST_TEXTS:
+            rng = np.random.default_rng([self.seed, 71])
+            pick = rng.choice(len(texts), MAX_NEAREST_TEXTS, replace=False)
+            texts = [texts[i] for i in sorted(pick)]
+        self.vectorizer_ = tfidf_vectorizer() if texts else None
+        if self.vectorizer_ is None:
+            self.twin_ = np.zeros(0, dtype=np.float32)
+            return self
+        try:
+            self.matrix_ = self.vectorizer_.fit_transform(texts)  # type: ignore[attr-defined]
+        except ValueError:  # nothing but punctuation
+            self.vectorizer_ = None
+            self.twin_ = np.zeros(0, dtype=np.float32)
+            return self
+        self.twin_ = nearest_similarity(self.matrix_, self.matrix_, exclude_self=True)
+        return self
+
+    def closest(self, text: str) -> tuple[float, float]:
+        """(similarity to the nearest real text, the largest similarity allowed for it)."""
+        if self.vectorizer_ is None:
+            return 0.0, 1.0
+        v = self.vectorizer_.transform([text])  # type: ignore[attr-defined]
+        sims = (self.matrix_ @ v.T).toarray().ravel()
+        if not len(sims):
+            return 0.0, 1.0
+        j = int(np.argmax(sims))
+        return float(sims[j]), max(self.threshold, float(self.twin_[j]))
+
+
+class OutputFilter:
+    """Every reason a generated text (placeholders not yet filled) must be regenerated."""
+
+    def __init__(self, ngrams: NgramIndex, nearest: NearestReal, min_texts: int) -> None:
+        self.ngrams = ngrams
+        self.nearest = nearest
+        self.min_texts = min_texts
+
+    def reason(self, text: str) -> str | None:
+        why = is_degenerate(text)
+        if why:
+            return why
+        if INJECTION_RE.search(text):
+            return "instruction_like"
+        if self.ngrams.has_rare(text, self.min_texts):
+            return "rare_ngram"
+        sim, allowed = self.nearest.closest(text)
+        if sim > allowed + 1e-6:
+            return "too_close_to_real"
+        return None
