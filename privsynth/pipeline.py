@@ -211,15 +211,37 @@ def synthesize(
         syn_all = syn
     lap("tabular")
 
+    # Real text is scrubbed first, so that no fake (persona or text entity) equals a value
+    # found in any real text, training or holdout.
+    scrubbed_train: dict[str, list[str]] = {}
+    scrub_counts: dict[str, dict[str, int]] = {}
+    found_pii: set[str] = set()
+    if use_text:
+        tags = {c: _tag_for(c, scan) for c in ident_cols}
+        scrubber = TextScrubber(config.scan.score_threshold)
+        for col in text_cols:
+            for part, frame in (("train", train), ("holdout", holdout)):
+                known = [
+                    {str(row[c]): tags[c] for c in ident_cols if pd.notna(row[c])}
+                    for _, row in frame[ident_cols].iterrows()
+                ]
+                result = scrubber.scrub(frame[col].fillna("").astype(str).tolist(), known)
+                found_pii |= result.found_values
+                if part == "train":
+                    scrubbed_train[col] = result.texts
+                    scrub_counts[col] = result.entity_counts
+        lap("scrub")
+
     real_ids = identifier_values(pd.concat([df[c] for c in ident_cols]) if ident_cols else [])
     if canaries is not None:
         real_ids |= canaries.strings
+    forbidden = real_ids | identifier_values(found_pii)
     faker = IdentifierFaker(seed)
     phone_cols = [c for c in ident_cols if identifier_kind(c, scan.entity_of(c)) == "phone"]
     phone_formats = (
         df[phone_cols[0]].dropna().astype(str).head(200).tolist() if phone_cols else None
     )
-    personas = faker.personas(n_rows, real_ids, phone_formats)
+    personas = faker.personas(n_rows, forbidden, phone_formats)
     for col in ident_cols:
         syn[col] = faker.column(col, scan.entity_of(col), df[col], personas)
         treatments[col] = "replaced with fakes"
@@ -230,24 +252,15 @@ def synthesize(
 
     text_report: dict[str, Any] = {}
     text_data: dict[str, TextColumn] = {}
-    found_pii: set[str] = set()
     for col in text_cols:
         if not use_text:
             treatments[col] = "dropped (text generation disabled)"
             text_report[col] = {"stats": {}, "note": "Column dropped: text generation was off."}
             continue
         assert generator is not None
-        tags = {c: _tag_for(c, scan) for c in ident_cols}
-        known = [
-            {str(row[c]): tags[c] for c in ident_cols if pd.notna(row[c])}
-            for _, row in train[ident_cols].iterrows()
-        ]
         texts = train[col].fillna("").astype(str).tolist()
-        scrubbed = TextScrubber(config.scan.score_threshold).scrub(texts, known)
-        found_pii |= scrubbed.found_values
         ts = TextSynthesizer(col, generator, config.text, seed, progress=progress)
-        ts.fit(scrubbed.texts, train[[c for c in modelled if c in train.columns]])
-        forbidden = real_ids | identifier_values(scrubbed.found_values)
+        ts.fit(scrubbed_train[col], train[[c for c in modelled if c in train.columns]])
         generated, stats = ts.generate(syn, personas, faker, forbidden)
         syn[col] = generated
         text_data[col] = TextColumn(
@@ -266,7 +279,7 @@ def synthesize(
                     int(q) for q in np.quantile(lengths, [0.1, 0.5, 0.9])
                 ],
             },
-            "scrubbed_entities": scrubbed.entity_counts,
+            "scrubbed_entities": scrub_counts[col],
             "generator": ts.describe(),
         }
         lap(f"text:{col}")

@@ -207,13 +207,44 @@ def _check_row(c: dict[str, Any]) -> str:
     )
 
 
+def _counts(d: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in (d or {}).items()) or "none"
+
+
 def _text_section(text: dict[str, Any]) -> str:
     if not text:
         return "<p>No free-text columns.</p>"
     out = []
     for col, info in text.items():
+        stats, gen = info.get("stats", {}), info.get("generator", {})
+        out.append(f"<h3>{_e(col)}</h3>")
+        if stats:
+            model = gen.get("generator", {})
+            rows = [
+                ("Texts generated / fallbacks", f"{stats.get('generated')} / "
+                 f"{stats.get('fallbacks')}"),
+                ("Rejected and regenerated", _counts(stats.get("rejected"))),
+                ("Entities replaced after generation", _counts(stats.get("entities_replaced"))),
+                ("Entities scrubbed from real text", _counts(info.get("scrubbed_entities"))),
+                ("Exemplars shown to the model / excluded",
+                 f"{gen.get('exemplars')} / {_counts(gen.get('exemplars_excluded'))}"),
+                ("Grouped by", f"{gen.get('group_column') or 'nothing'} "
+                 f"({gen.get('group_column_chosen_by')})"),
+                ("Length in words p10/p50/p90, real vs synthetic",
+                 f"{stats.get('real_length_words_p10_p50_p90')} vs "
+                 f"{stats.get('synthetic_length_words_p10_p50_p90')}"),
+                ("Filter", _counts(gen.get("filter"))),
+                ("Prompt", f"{gen.get('template')} ({model.get('prompting', '')})"),
+                ("Speed", f"{stats.get('tokens')} tokens in {stats.get('seconds')} s, "
+                 f"{stats.get('tokens_per_second')} tokens/s"),
+            ]
+            out.append("<table>" + "".join(
+                f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in rows
+            ) + "</table>")
         out.append(
-            f"<h3>{_e(col)}</h3><pre>{_e(json.dumps(info.get('stats', {}), indent=2))}</pre>"
+            "<details><summary>All figures</summary><pre>"
+            f"{_e(json.dumps({k: v for k, v in info.items() if k != 'examples'}, indent=2))}"
+            "</pre></details>"
         )
         examples = info.get("examples", [])
         if examples:

@@ -28,7 +28,8 @@ def is_degenerate(text: str) -> str | None:
         trigrams = [tuple(toks[i : i + 3]) for i in range(len(toks) - 2)]
         if len(set(trigrams)) / len(trigrams) < 0.6:
             return "repetitive"
-    if re.search(r"\bRecord:|\bEntry:", text):
+    # The prompt's own scaffolding echoed back ("Record:", "plan=Premium; topic=outage").
+    if re.search(r"\bRecord:|\bEntry:|\b\w+=\S", text):
         return "format"
     return None
 

@@ -112,6 +112,11 @@ class TextSynthesizer:
             cfg.template or None, chat=bool(getattr(self.generator, "chat", False))
         )
         self.record_columns_ = record_columns(rows)
+        # Category levels (plan names, topics) are not personal data even when a recognizer
+        # tags one as a name; rare levels never reach the output (value protection).
+        self.levels_ = frozenset(
+            str(v).lower() for c in self.record_columns_ for v in rows[c].dropna().unique()
+        )
         nonempty = [t for t in texts if t]
         self.ngrams_ = NgramIndex(cfg.ngram).fit(nonempty)
         self.filter_ = OutputFilter(
@@ -234,7 +239,11 @@ class TextSynthesizer:
                 bar.set_postfix(tok_s=f"{tps:.1f}")
         stats.tokens = int(getattr(self.generator, "tokens_generated", 0)) - tokens_before
         stats.seconds = float(getattr(self.generator, "seconds", 0.0)) - seconds_before
-        texts = self._rescan(texts, personas, faker, stats, forbidden)
+        own_values = [
+            {str(v).lower() for v in row if not pd.isna(v)}
+            for row in rows.itertuples(index=False)
+        ]
+        texts = self._rescan(texts, personas, own_values, faker, stats, forbidden)
         return texts, stats
 
     def _one(
@@ -263,11 +272,12 @@ class TextSynthesizer:
         self,
         texts: list[str],
         personas: Sequence[Persona],
+        own_values: Sequence[set[str]],
         faker: IdentifierFaker,
         stats: TextStats,
         forbidden: frozenset[str],
     ) -> list[str]:
-        """Replace any entity in generated text that is not the row's own fake value."""
+        """Replace any entity in generated text that is not one of the row's own values."""
         from presidio_analyzer import BatchAnalyzerEngine
 
         batch = BatchAnalyzerEngine(analyzer_engine=build_analyzer())
@@ -276,8 +286,8 @@ class TextSynthesizer:
         )
         replacements: dict[str, str] = {}
         out = []
-        for text, res, persona in zip(texts, results, personas, strict=True):
-            allowed = {
+        for text, res, persona, own in zip(texts, results, personas, own_values, strict=True):
+            allowed = own | {
                 persona.full_name.lower(),
                 persona.first.lower(),
                 persona.last.lower(),
@@ -287,7 +297,8 @@ class TextSynthesizer:
             spans = non_overlapping([(r.start, r.end, r.entity_type) for r in res])
             for start, end, entity in reversed(spans):
                 value = text[start:end]
-                if value.lower() in allowed or any(value.lower() in a for a in allowed):
+                low = value.lower()
+                if low in allowed or low in self.levels_ or any(low in a for a in allowed):
                     continue
                 if value not in replacements:
                     replacements[value] = faker.fake_for_entity(entity, forbidden)

@@ -229,3 +229,17 @@ def test_a_gguf_with_a_chat_template_is_prompted_through_it(tmp_path, prompting,
                                    "builtin:fewshot.txt")
     ts.generate(rows(1), IdentifierFaker(0).personas(1), IdentifierFaker(0))
     assert gen._llm.calls[0] == expected
+
+
+def test_category_values_that_look_like_names_are_not_replaced() -> None:
+    frame = pd.DataFrame({"plan": (["Jordan", "Austin"] * 15)[:30]})
+    gen = ScriptedGenerator(" <PERSON> moved to the Jordan plan after a long call with support.")
+    faker = IdentifierFaker(0)
+    ts = TextSynthesizer("notes", gen, CFG, seed=1).fit(TEMPLATED, frame)
+    texts, _ = ts.generate(frame.head(2), faker.personas(2), faker)
+    assert all("the Jordan plan" in t for t in texts)
+
+
+def test_echoed_prompt_scaffolding_is_rejected() -> None:
+    assert is_degenerate("Amy called about the bill. plan=Premium; topic=outage") == "format"
+    assert is_degenerate("Record: plan=basic and more words here") == "format"
