@@ -103,7 +103,7 @@ def _decimals(values: pd.Series) -> int:
 
 def to_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.DataFrame:
     """Convert columns into types every synthesizer handles: floats and strings."""
-    out = pd.DataFrame(index=df.index)
+    out: dict[object, pd.Series] = {}
     for col in df.columns:
         cs = schema[str(col)]
         s = df[col]
@@ -115,7 +115,8 @@ def to_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.Data
             out[col] = days.astype(float)
         else:
             out[col] = s.map(lambda v: None if _isnull(v) else str(v)).astype(object)
-    return out
+    # Built at once: inserting columns one by one fragments wide frames.
+    return pd.DataFrame(out, index=df.index, columns=list(df.columns))
 
 
 def from_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.DataFrame:

@@ -197,3 +197,28 @@ def test_wide_table_report_stays_small_and_collapsed(tmp_path) -> None:
     assert (out / "report.html").stat().st_size < 10 * 1024 * 1024
     assert "<details><summary>Per-column detail</summary>" in html
     assert len(res.report["columns"]) == 111
+
+
+def test_a_model_failure_mid_run_writes_nothing(small_customers, tmp_path, monkeypatch,
+                                                capsys) -> None:
+    from privsynth.cli import main
+    from privsynth.errors import TextGenerationError
+    from privsynth.text.generator import LlamaGenerator
+
+    csv = tmp_path / "in.csv"
+    small_customers.to_csv(csv, index=False)
+    calls: list[int] = []
+
+    def flaky(self, prompt, *, seed, max_tokens, stop):
+        calls.append(1)
+        if len(calls) > 2:
+            raise TextGenerationError("generation failed: RuntimeError")
+        return " <PERSON> asked about the plan and the bill today."
+
+    monkeypatch.setattr(LlamaGenerator, "generate", flaky)
+    monkeypatch.setattr(LlamaGenerator, "chat", property(lambda self: False))
+    code = main(["run", str(csv), "-o", str(tmp_path / "out"), "--rows", "10"])
+    err = capsys.readouterr().err
+    assert code == 1 and len(calls) == 3
+    assert "generation failed" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
