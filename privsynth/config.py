@@ -31,7 +31,11 @@ class ScanConfig:
 class TabularConfig:
     synthesizer: str
     rare_category_min_count: int
+    clip_extremes: bool
+    max_fit_rows: int
     params: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, Any] = field(default_factory=dict)
+    constraints: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class ChecksConfig:
     min_eval_rows: int
     attacks: int
     canaries: int
+    utility_target: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ class GateConfig:
     max_identifier_replay: int
     max_canaries_found: int
     min_column_similarity: float
+    min_pair_similarity: float
+    max_detection_auc: float
+    max_utility_gap: float
     min_text_length_similarity: float
     min_text_vocabulary_similarity: float
     max_text_memorization_share: float
@@ -127,6 +135,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "scan.match_share": (0.0, 1.0),
     "scan.unique_share": (0.0, 1.0),
     "tabular.rare_category_min_count": (0, 1_000_000),
+    "tabular.max_fit_rows": (0, None),
     "text.n_threads": (1, 256),
     "text.n_ctx": (128, 131072),
     "text.max_tokens": (1, 4096),
@@ -155,6 +164,9 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "gate.max_identifier_replay": (0, None),
     "gate.max_canaries_found": (0, None),
     "gate.min_column_similarity": (0.0, 1.0),
+    "gate.min_pair_similarity": (0.0, 1.0),
+    "gate.max_detection_auc": (0.5, 1.0),
+    "gate.max_utility_gap": (0.0, 1.0),
     "gate.min_text_length_similarity": (0.0, 1.0),
     "gate.min_text_vocabulary_similarity": (0.0, 1.0),
     "gate.max_text_memorization_share": (0.0, 1.0),
@@ -222,7 +234,7 @@ def _merge(base: dict[str, Any], user: dict[str, Any], prefix: str) -> None:
 
 
 # Tables whose keys are user data (column names, synthesizer parameters), not schema.
-_FREE_TABLES = {"roles", "params"}
+_FREE_TABLES = {"roles", "params", "columns"}
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
@@ -273,6 +285,11 @@ def _coerce(hint: Any, value: Any, dotted: str) -> Any:
             raise ConfigError(f"config key '{dotted}' must map names to strings")
         return dict(value)
     if origin is list:
+        (item,) = typing.get_args(hint)
+        if typing.get_origin(item) is dict:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(f"config key '{dotted}' must be a list of tables")
+            return [dict(v) for v in value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"config key '{dotted}' must be a list of strings")
         return list(value)

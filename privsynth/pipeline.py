@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -22,8 +23,7 @@ from privsynth.pii.scan import IDENTIFIER, QUASI, TEXT, PiiScanner, ScanResult
 from privsynth.pii.scrub import TextScrubber
 from privsynth.report import build_report
 from privsynth.report.plots import fidelity_plots
-from privsynth.tabular import registry
-from privsynth.tabular.protect import RareCategoryProtector
+from privsynth.tabular.structured import StructuredSynthesizer
 from privsynth.tabular.suppress import SuppressionRule
 from privsynth.text.generator import LlamaGenerator, TextGenerator
 from privsynth.text.model import resolve_model
@@ -76,8 +76,7 @@ _TAG_BY_KIND = {
 
 
 def _sample_with_suppression(
-    synth: Any,
-    protector: RareCategoryProtector,
+    synth: StructuredSynthesizer,
     rule: SuppressionRule,
     n: int,
     seed: int,
@@ -91,7 +90,7 @@ def _sample_with_suppression(
         need = n - have
         if need <= 0:
             break
-        batch = protector.inverse(synth.sample(int(need * 1.1) + 5, seed + 1000 * r))
+        batch = synth.sample(int(need * 1.1) + 5, seed + 1000 * r)
         close, rare = rule.flags(batch)
         counts["too_close"] += int(close.sum())
         counts["rare_quasi_identifier_combination"] += int((rare & ~close).sum())
@@ -185,14 +184,14 @@ def synthesize(
     treatments: dict[str, str] = {}
     synthesizer_info: dict[str, Any] = {}
     if modelled:
-        protector = RareCategoryProtector(config.tabular.rare_category_min_count, seed)
-        protector.fit(train[modelled], schema)
-        synth = registry.create(config.tabular.synthesizer, config.tabular.params, seed)
-        synth.fit(protector.transform(train[modelled]), schema)
+        synth = StructuredSynthesizer(config.tabular, seed).fit(train[modelled], schema)
+        # Metadata overrides ([tabular.columns]) apply to the checks and the report too.
+        schema = {**schema, **synth.schema_}
+        scan = dataclasses.replace(scan, schema=schema)
         rule = SuppressionRule.fit(
             train[modelled], holdout[modelled], schema, quasi, config.suppression
         )
-        syn_all, suppressed = _sample_with_suppression(synth, protector, rule, n_eval, seed)
+        syn_all, suppressed = _sample_with_suppression(synth, rule, n_eval, seed)
         if len(syn_all) < n_eval:
             refusals.append(
                 f"suppression left {len(syn_all)} of {n_eval} rows; the generator "
@@ -201,7 +200,6 @@ def synthesize(
         syn = syn_all.head(n_rows).reset_index(drop=True)
         synthesizer_info = {
             **synth.describe(),
-            "value_protection": protector.describe(),
             "suppression": {**suppressed, **asdict(config.suppression)},
             "evaluation_rows": int(len(syn_all)),
         }

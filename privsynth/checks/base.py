@@ -94,6 +94,8 @@ class CheckContext:
     # Planted canary records (modelled columns) and their unique strings, if any.
     canaries: pd.DataFrame | None = field(default=None, repr=False)
     canary_strings: frozenset[str] = field(default=frozenset(), repr=False)
+    # Target column of the ML utility check ("" = guess).
+    utility_target: str = ""
     # Free-text columns by name, for the text checks.
     texts: dict[str, TextColumn] = field(default_factory=dict, repr=False)
     # Work shared between checks (e.g. nearest-neighbour distances), computed once.
@@ -114,7 +116,8 @@ class CheckContext:
             rare_min_count=config.tabular.rare_category_min_count,
             quasi_identifiers=tuple(c for c in scan.columns_with(QUASI) if c in modelled),
             sensitive=tuple(c for c in scan.columns_with(SENSITIVE) if c in modelled),
-            attacks=config.checks.attacks, **extra,
+            attacks=config.checks.attacks, utility_target=config.checks.utility_target,
+            **extra,
         )
 
     def rng(self, salt: int = 0) -> np.random.Generator:

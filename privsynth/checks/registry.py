@@ -17,6 +17,9 @@ from privsynth.checks.base import (
     NotApplicable,
 )
 from privsynth.checks.fidelity.column_shapes import ColumnShapes
+from privsynth.checks.fidelity.detection import Detection
+from privsynth.checks.fidelity.pair_trends import ColumnPairTrends
+from privsynth.checks.fidelity.utility import MlUtility
 from privsynth.checks.privacy.canaries import Canaries
 from privsynth.checks.privacy.cap import CapDisclosure
 from privsynth.checks.privacy.dcr_share import DcrShare
@@ -54,6 +57,9 @@ DEFAULT_CHECKS: tuple[type[Check], ...] = (
     Canaries,
     TextMemorization,
     ColumnShapes,
+    ColumnPairTrends,
+    Detection,
+    MlUtility,
     TextLength,
     TextVocabulary,
     TextFallbacks,

@@ -1,4 +1,4 @@
-"""Value protection: rare categories are never reproduced.
+"""Value protection: rare categories are never reproduced; extreme values are clipped.
 
 A category seen fewer than ``k`` times in the training rows can point at one person (a rare
 zip code, a rare job title). Such levels are pooled before fitting; in the output each pooled
@@ -8,12 +8,16 @@ or the literal ``RARE_MARKER`` for word-like columns. Neither can equal a real r
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from privsynth.errors import NotFittedError
+from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.fakes import fill_shape
-from privsynth.schema import ColumnSchema
+from privsynth.schema import ColumnSchema, from_model_frame, to_model_frame
+
+_NUMERIC = ("integer", "float", "datetime")
 
 RARE_MARKER = "_RARE_"
 _POOLED = "__privsynth_rare__"
@@ -92,4 +96,75 @@ class RareCategoryProtector:
                 }
                 for c, r in getattr(self, "rare_", {}).items()
             },
+        }
+
+
+class ExtremeValueClipper:
+    """Numbers and dates are clipped to the k-th smallest and k-th largest training value.
+
+    A maximum income or an oldest birth date can belong to one person; after clipping, every
+    value the synthesizer learns from, and so every value it emits at the edges, is shared by
+    at least ``k`` training rows. User bounds from ``[tabular.columns]`` are applied too.
+    """
+
+    def __init__(
+        self, k: int, enabled: bool, user_bounds: dict[str, tuple[Any, Any]] | None = None
+    ) -> None:
+        self.k = k
+        self.enabled = enabled
+        self.user_bounds = dict(user_bounds or {})
+
+    def fit(self, df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> ExtremeValueClipper:
+        self.schema_ = {c: schema[str(c)] for c in df.columns}
+        self.bounds_: dict[str, tuple[float, float]] = {}
+        self.clipped_: dict[str, int] = {}
+        numeric = to_model_frame(
+            df[[c for c in df.columns if self.schema_[c].kind in _NUMERIC]], self.schema_
+        )
+        for col in numeric.columns:
+            values = np.sort(numeric[col].dropna().to_numpy())
+            lo, hi = -np.inf, np.inf
+            if self.enabled and self.k > 1 and len(values) > 2 * self.k:
+                lo, hi = float(values[self.k - 1]), float(values[-self.k])
+            umin, umax = self.user_bounds.get(str(col), (None, None))
+            if umin is not None:
+                lo = max(lo, self._number(col, umin))
+            if umax is not None:
+                hi = min(hi, self._number(col, umax))
+            if np.isfinite(lo) or np.isfinite(hi):
+                self.bounds_[str(col)] = (lo, hi)
+                self.clipped_[str(col)] = int(((values < lo) | (values > hi)).sum())
+        return self
+
+    def _number(self, col: str, value: Any) -> float:
+        cs = self.schema_[col]
+        frame = to_model_frame(pd.DataFrame({col: [value]}), {col: cs})
+        number = frame[col].iloc[0]
+        if pd.isna(number):
+            raise ConfigError(f"tabular.columns.{col}: bound {value!r} does not fit the column")
+        return float(number)
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        if not hasattr(self, "bounds_"):
+            raise NotFittedError("ExtremeValueClipper used before fit()")
+        cols = [c for c in self.bounds_ if c in df.columns]
+        if not cols:
+            return df
+        out = df.copy()
+        schema = {c: self.schema_[c] for c in cols}
+        numbers = to_model_frame(out[cols], schema)
+        for c in cols:
+            lo, hi = self.bounds_[c]
+            numbers[c] = numbers[c].clip(lo, hi)
+        restored = from_model_frame(numbers, schema)
+        for c in cols:
+            out[c] = restored[c]
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "k": self.k,
+            "columns": {c: {"training_values_clipped": n}
+                        for c, n in getattr(self, "clipped_", {}).items()},
         }

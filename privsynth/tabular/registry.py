@@ -8,11 +8,13 @@ from typing import Any
 from privsynth.tabular.base import Synthesizer
 
 
-def _sdv(kind: str) -> Callable[[dict[str, Any], int], Synthesizer]:
-    def factory(params: dict[str, Any], seed: int) -> Synthesizer:
+def _sdv(kind: str) -> Callable[..., Synthesizer]:
+    def factory(
+        params: dict[str, Any], seed: int, constraints: list[Any] | None = None
+    ) -> Synthesizer:
         from privsynth.tabular.sdv_adapter import SdvSynthesizer
 
-        return SdvSynthesizer(kind, params, seed=seed)
+        return SdvSynthesizer(kind, params, seed=seed, constraints=constraints)
 
     return factory
 
@@ -20,6 +22,8 @@ def _sdv(kind: str) -> Callable[[dict[str, Any], int], Synthesizer]:
 _FACTORIES: dict[str, Callable[..., Synthesizer]] = {
     "gaussian_copula": _sdv("gaussian_copula"),
     "ctgan": _sdv("ctgan"),
+    "tvae": _sdv("tvae"),
+    "copulagan": _sdv("copulagan"),
 }
 
 
@@ -27,5 +31,10 @@ def names() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def create(name: str, params: dict[str, Any] | None = None, seed: int = 0) -> Synthesizer:
-    return _FACTORIES[name](dict(params or {}), seed)
+def create(
+    name: str,
+    params: dict[str, Any] | None = None,
+    seed: int = 0,
+    constraints: list[Any] | None = None,
+) -> Synthesizer:
+    return _FACTORIES[name](dict(params or {}), seed, constraints)
