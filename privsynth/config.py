@@ -33,6 +33,8 @@ class TabularConfig:
     rare_category_min_count: int
     clip_extremes: bool
     max_fit_rows: int
+    stratify_by: str
+    mixture_components: int
     params: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, Any] = field(default_factory=dict)
     constraints: list[dict[str, Any]] = field(default_factory=list)
@@ -136,6 +138,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "scan.unique_share": (0.0, 1.0),
     "tabular.rare_category_min_count": (0, 1_000_000),
     "tabular.max_fit_rows": (0, None),
+    "tabular.mixture_components": (1, 64),
     "text.n_threads": (1, 256),
     "text.n_ctx": (128, 131072),
     "text.max_tokens": (1, 4096),

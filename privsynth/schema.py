@@ -23,6 +23,20 @@ TEXT_MIN_MEAN_CHARS = 30.0
 TEXT_MIN_MEAN_WORDS = 5.0
 
 
+# Column names that usually mark the column a model would predict.
+TARGET_WORDS = frozenset({
+    "target", "label", "class", "outcome", "income", "churn", "churned", "default",
+    "diagnosis", "response", "fraud", "survived", "salary", "y", "converted", "readmitted",
+})
+
+
+def target_like(name: str) -> bool:
+    """Whether a column's name reads like a prediction target ("income", "is_churned")."""
+    import re
+
+    return bool(set(re.split(r"[^a-z0-9]+", name.lower())) & TARGET_WORDS)
+
+
 @dataclass(frozen=True)
 class ColumnSchema:
     name: str

@@ -4,8 +4,9 @@ A Gaussian copula with parametric marginals forces each column into one family (
 ...), which fails on zero-inflated, multi-modal or capped columns. Here each value becomes
 ``Phi^-1(u)`` with ``u`` its mid-rank (ties broken at random, seeded), so every column is
 exactly standard normal and the copula models only the dependence. Sampling maps back through
-the column's quantile function at 1,001 knots, linearly interpolated, so atoms (a mass of
-zeros) and gaps survive.
+the column's quantile function, linearly interpolated, so atoms (a mass of zeros) and gaps
+survive. Each knot of that function is the mean of a block of at least ``block`` consecutive
+sorted values (at most 1,001 knots), so the knots are not individual people's values.
 """
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ KNOTS = 1001
 
 
 class EmpiricalMarginal:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, block: int = 5) -> None:
         self.seed = seed
+        self.block = max(int(block), 1)
 
     def fit_transform(self, values: np.ndarray) -> np.ndarray:
         x = np.asarray(values, dtype=float)
         ok = ~np.isnan(x)
         finite = x[ok]
-        self.probs_ = np.linspace(0, 1, KNOTS)
-        self.knots_ = np.quantile(finite, self.probs_, method="inverted_cdf")
+        ordered = np.sort(finite)
+        m = max(min(KNOTS, len(ordered) // self.block), 1)
+        chunks = np.array_split(np.arange(len(ordered)), m)
+        self.knots_ = np.array([ordered[c].mean() for c in chunks])
+        self.probs_ = np.array([(c.mean() + 0.5) / len(ordered) for c in chunks])
         rng = np.random.default_rng(self.seed)
         order = np.lexsort((rng.random(len(finite)), finite))
         ranks = np.empty(len(finite))

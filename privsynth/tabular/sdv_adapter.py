@@ -29,7 +29,7 @@ _SDV_CLASSES = {
 # marginals = "empirical": numbers and dates enter SDV as normal scores of their empirical
 # distribution (a quantile transform), so a Gaussian copula reproduces every marginal shape
 # (zero-inflated, multi-modal, skewed) instead of forcing a parametric family on it.
-_OWN_PARAMS = {"marginals"}
+_OWN_PARAMS = {"marginals", "marginal_block"}
 
 
 @contextlib.contextmanager
@@ -93,7 +93,7 @@ class SdvSynthesizer:
         )
         self.quantiles_: dict[str, EmpiricalMarginal] = {}
         for i, c in enumerate(self.quantile_columns_):
-            marginal = EmpiricalMarginal(self.seed + i)
+            marginal = EmpiricalMarginal(self.seed + i, self.params.get("marginal_block", 5))
             frame[c] = marginal.fit_transform(frame[c].to_numpy())
             self.quantiles_[c] = marginal
         if self.quantile_columns_ and self.kind == "gaussian_copula":

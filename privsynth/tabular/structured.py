@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 
 from privsynth.config import TabularConfig
-from privsynth.errors import NotFittedError
-from privsynth.schema import ColumnSchema
+from privsynth.errors import ConfigError, NotFittedError
+from privsynth.schema import ColumnSchema, target_like
 from privsynth.tabular import metadata, registry
+from privsynth.tabular.base import Synthesizer
 from privsynth.tabular.constraints import parse_constraints
 from privsynth.tabular.protect import ExtremeValueClipper, RareCategoryProtector
+from privsynth.tabular.mixture import MixtureSynthesizer
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +29,16 @@ class StructuredSynthesizer:
     - Value protection: rare categories pooled, extremes clipped (before fit and after sample).
     - Constraints: SDV's fixed combinations and inequalities; positive/negative by rejection.
     - Large inputs: fitted on a uniform sample of ``max_fit_rows`` rows.
+    - Mixture: one model per level of a target-like column and per cluster (see ``mixture``).
     """
 
     def __init__(self, config: TabularConfig, seed: int) -> None:
         self.config = config
         self.seed = seed
 
-    def fit(self, df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> StructuredSynthesizer:
+    def fit(
+        self, df: pd.DataFrame, schema: dict[str, ColumnSchema]
+    ) -> StructuredSynthesizer:
         cfg = self.config
         full = metadata.apply_overrides(schema, cfg.columns)
         self.schema_ = {c: full[str(c)] for c in df.columns}
@@ -51,9 +56,43 @@ class StructuredSynthesizer:
         self.clipper_ = ExtremeValueClipper(
             cfg.rare_category_min_count, cfg.clip_extremes, metadata.bounds(cfg.columns)
         ).fit(df, self.schema_)
-        self.model_ = registry.create(cfg.synthesizer, cfg.params, self.seed, self.constraints_)
+        self.stratify_by_ = self._stratify_column(df)
+        # Knots of empirical marginals average at least k values, like rare categories.
+        params = {"marginal_block": max(cfg.rare_category_min_count, 1), **cfg.params}
+        components = cfg.mixture_components if cfg.synthesizer == "gaussian_copula" else 1
+        self.model_: Synthesizer
+        if self.stratify_by_ or (components > 1 and not self.constraints_):
+            self.model_ = MixtureSynthesizer(
+                cfg.synthesizer, params, self.seed, self.stratify_by_, components
+            )
+        else:
+            self.model_ = registry.create(cfg.synthesizer, params, self.seed, self.constraints_)
         self.model_.fit(self.clipper_.transform(self.rare_.transform(df)), self.schema_)
         return self
+
+    def _stratify_column(self, df: pd.DataFrame) -> str | None:
+        """The configured column, else (Gaussian copula only) a target-like categorical one."""
+        name = self.config.stratify_by
+        constrained = {c for con in self.constraints_ for c in con.columns}
+        if name == "none":
+            return None
+        if name:
+            if name not in self.schema_:
+                raise ConfigError(f"tabular.stratify_by: '{name}' is not a modelled column")
+            if self.schema_[name].kind not in ("categorical", "boolean"):
+                raise ConfigError(f"tabular.stratify_by: '{name}' is not categorical")
+            if name in constrained:
+                raise ConfigError(
+                    f"tabular.stratify_by: '{name}' is also used by a constraint"
+                )
+            return name
+        if self.config.synthesizer != "gaussian_copula" or self.constraints_:
+            return None
+        for col, cs in self.schema_.items():
+            levels = df[col].nunique(dropna=False)
+            if target_like(col) and cs.kind in ("categorical", "boolean") and 2 <= levels <= 10:
+                return col
+        return None
 
     def sample(self, n: int, seed: int) -> pd.DataFrame:
         if not hasattr(self, "model_"):

@@ -6,7 +6,6 @@ rows of the same number, test on the same holdout), for one target column.
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 import numpy as np
@@ -14,17 +13,13 @@ import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.fidelity.encoding import encode_features
-from privsynth.schema import to_model_frame
+from privsynth.schema import target_like, to_model_frame
 
 __all__ = ["MlUtility", "guess_target"]
 
 MAX_ROWS = 20_000
 MIN_HOLDOUT = 50
 MAX_CLASSES = 20
-TARGET_WORDS = {
-    "target", "label", "class", "outcome", "income", "churn", "churned", "default",
-    "diagnosis", "response", "fraud", "survived", "salary", "y", "converted", "readmitted",
-}
 _NUMERIC = ("integer", "float", "datetime")
 
 
@@ -32,7 +27,7 @@ def guess_target(ctx: CheckContext) -> str | None:
     """A column named like a target, else the last categorical column with 2-10 levels."""
     cols = [str(c) for c in ctx.train.columns]
     for col in cols:
-        if set(re.split(r"[^a-z0-9]+", col.lower())) & TARGET_WORDS:
+        if target_like(col):
             return col
     for col in reversed(cols):
         cs = ctx.schema[col]
