@@ -14,8 +14,8 @@ from privsynth.schema import ColumnSchema, target_like
 from privsynth.tabular import metadata, registry
 from privsynth.tabular.base import Synthesizer
 from privsynth.tabular.constraints import parse_constraints
-from privsynth.tabular.protect import ExtremeValueClipper, RareCategoryProtector
 from privsynth.tabular.mixture import MixtureSynthesizer
+from privsynth.tabular.protect import ExtremeValueClipper, RareCategoryProtector
 
 logger = logging.getLogger(__name__)
 
