@@ -45,6 +45,9 @@ class ColumnSchema:
     n_distinct: int = 0
     null_share: float = 0.0
     decimals: int = 0
+    # Numbers written with thousands separators ("12,500.00"): parsed for the model and
+    # written back in the same style.
+    thousands: bool = False
 
 
 def infer_schema(df: pd.DataFrame) -> dict[str, ColumnSchema]:
@@ -72,6 +75,19 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
             decimals=_decimals(finite),
         )
     strings = non_null.astype(str)
+    grouped = _grouped_numbers(strings)
+    if grouped is not None:
+        finite = grouped[np.isfinite(grouped)]
+        integral = bool(len(finite)) and bool(np.all(np.mod(finite, 1) == 0))
+        has_point = bool(strings.str.contains(".", regex=False).any())
+        return ColumnSchema(
+            name,
+            "float" if has_point or not integral else "integer",
+            n_distinct=n_distinct,
+            null_share=null_share,
+            decimals=_point_decimals(strings) if has_point else 0,
+            thousands=True,
+        )
     fmt = detect_datetime_format(strings)
     if fmt is not None:
         return ColumnSchema(
@@ -83,6 +99,24 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
     if is_text(strings):
         return ColumnSchema(name, "text", n_distinct=n_distinct, null_share=null_share)
     return ColumnSchema(name, "categorical", n_distinct=n_distinct, null_share=null_share)
+
+
+_GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d{1,3}(?:\.\d+)?"
+
+
+def _grouped_numbers(strings: pd.Series) -> pd.Series | None:
+    """Values if (nearly) every string is a number with thousands separators, else None."""
+    sample = strings.str.strip()
+    if not sample.str.contains(",", regex=False).any():
+        return None
+    if sample.str.fullmatch(_GROUPED).mean() < 0.98:
+        return None
+    return pd.to_numeric(sample.str.replace(",", "", regex=False), errors="coerce").astype(float)
+
+
+def _point_decimals(strings: pd.Series) -> int:
+    parts = strings.str.strip().str.split(".", n=1).str[1].dropna()
+    return int(parts.str.len().max()) if len(parts) else 0
 
 
 def is_text(strings: pd.Series) -> bool:
@@ -122,6 +156,8 @@ def to_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.Data
         cs = schema[str(col)]
         s = df[col]
         if cs.kind in ("integer", "float"):
+            if cs.thousands:
+                s = s.astype("string").str.replace(",", "", regex=False)
             out[col] = pd.to_numeric(s, errors="coerce").astype(float)
         elif cs.kind == "datetime":
             parsed = pd.to_datetime(s.astype("string"), format=cs.datetime_format, errors="coerce")
@@ -139,7 +175,12 @@ def from_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.Da
     for col in df.columns:
         cs = schema[str(col)]
         s = df[col]
-        if cs.kind == "integer":
+        if cs.thousands and cs.kind in ("integer", "float"):
+            numbers = pd.to_numeric(s, errors="coerce").round(cs.decimals)
+            out[col] = numbers.map(
+                lambda v, d=cs.decimals: None if pd.isna(v) else f"{v:,.{d}f}"
+            ).astype(object)
+        elif cs.kind == "integer":
             out[col] = pd.to_numeric(s, errors="coerce").round().astype("Int64")
         elif cs.kind == "float":
             out[col] = pd.to_numeric(s, errors="coerce").round(cs.decimals)

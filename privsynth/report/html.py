@@ -83,7 +83,8 @@ def render_html(report: dict[str, Any]) -> str:
         *[_column_row(c) for c in report["columns"]],
         "</table></details></section>",
         "<section id='method'><h2>4. Method</h2>",
-        f"<pre>{_e(json.dumps(report['method'], indent=2))}</pre></section>",
+        _method_section(report["method"]),
+        "</section>",
         "<section id='fidelity'><h2>5. Fidelity</h2>",
         _check_table([c for c in report["checks"] if c["category"] == "fidelity"]),
         _fidelity_plots(report.get("plots") or {}),
@@ -205,6 +206,50 @@ def _check_row(c: dict[str, Any]) -> str:
         f"{_e(json.dumps({k: v for k, v in c['details'].items() if k not in _PLOT_KEYS}))}"
         "</code></td></tr>"
     )
+
+
+def _method_section(method: dict[str, Any]) -> str:
+    synth = method.get("synthesizer") or {}
+    out = []
+    if synth:
+        mixture = synth.get("mixture") or {}
+        protection = synth.get("value_protection") or {}
+        rare = (protection.get("rare_categories") or {}).get("columns", {})
+        clipped = (protection.get("extreme_values") or {}).get("columns", {})
+        rows = [
+            ("Synthesizer", f"{synth.get('name')} ({synth.get('engine')})"),
+            ("Fitted on", f"{synth.get('fit_rows')} of {synth.get('training_rows')} training rows"
+             + (" (a uniform sample)" if synth.get("fitted_on_sample") else "")),
+            ("Mixture", f"{mixture.get('components')} components, stratified by "
+             f"{mixture.get('stratified_by') or 'nothing'}" if mixture else "single model"),
+            ("Empirical marginals", ", ".join(synth.get("empirical_marginals") or []) or "none"),
+            ("Rare categories replaced", ", ".join(
+                f"{c} ({v.get('rare_levels')} levels)" for c, v in rare.items()) or "none"),
+            ("Extreme values clipped (training values)", ", ".join(
+                f"{c} ({v.get('training_values_clipped')})" for c, v in clipped.items()
+                if v.get("training_values_clipped")) or "none"),
+            ("Constraints", "; ".join(
+                f"{c['type']}({', '.join(c['columns'])}) by {c['enforced_by']}"
+                for c in synth.get("constraints") or []) or "none"),
+            ("Suppressed before release", _counts(synth.get("suppression"))),
+        ]
+        out.append("<table>" + "".join(
+            f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in rows) + "</table>")
+        meta = synth.get("metadata") or {}
+        if meta:
+            out.append("<details><summary>Column metadata</summary><table><tr><th>column</th>"
+                       "<th>kind</th><th>sdtype</th><th>format / decimals</th><th>levels</th>"
+                       "<th>source</th></tr>")
+            out.extend(
+                f"<tr><td>{_e(c)}</td><td>{_e(m.get('kind'))}</td><td>{_e(m.get('sdtype'))}</td>"
+                f"<td>{_e(m.get('datetime_format', m.get('decimals', '')))}</td>"
+                f"<td>{_e(m.get('levels'))}</td><td>{_e(m.get('source'))}</td></tr>"
+                for c, m in meta.items()
+            )
+            out.append("</table></details>")
+    out.append("<details><summary>Full method record</summary>"
+               f"<pre>{_e(json.dumps(method, indent=2))}</pre></details>")
+    return "\n".join(out)
 
 
 def _counts(d: dict[str, Any] | None) -> str:

@@ -57,7 +57,8 @@ class Constraint:
     def valid(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows of ``frame`` (synthetic, in output form) that keep this rule; nulls pass."""
         if self.type in ("positive", "negative"):
-            values = pd.to_numeric(frame[self.columns[0]], errors="coerce").astype(float)
+            raw = frame[self.columns[0]].astype("string").str.replace(",", "", regex=False)
+            values = pd.to_numeric(raw, errors="coerce").astype(float)
             sign = 1.0 if self.type == "positive" else -1.0
             ok = values * sign > 0 if self.strict else values * sign >= 0
             return np.asarray(ok | values.isna())

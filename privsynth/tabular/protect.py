@@ -72,17 +72,21 @@ class RareCategoryProtector:
             mask = out[col] == _POOLED
             fresh = []
             for _ in range(int(mask.sum())):
-                if self.code_like_[col]:
-                    value = fill_shape(
-                        self.templates_[col][int(rng.integers(len(self.templates_[col])))], rng
-                    )
-                    while value in self.real_[col]:
-                        value = fill_shape(self.templates_[col][0], rng)
-                else:
-                    value = RARE_MARKER
+                value = self._fresh_code(col, rng) if self.code_like_[col] else RARE_MARKER
                 fresh.append(value)
             out.loc[mask, col] = fresh
         return out
+
+    def _fresh_code(self, col: str, rng: np.random.Generator) -> str:
+        """A code shaped like the rare ones that equals no real value (longer if it must)."""
+        templates = self.templates_[col]
+        for extra in range(4):
+            for _ in range(50):
+                template = templates[int(rng.integers(len(templates)))] + "0" * extra
+                value = fill_shape(template, rng)
+                if value not in self.real_[col]:
+                    return value
+        return RARE_MARKER
 
     def describe(self) -> dict[str, object]:
         return {

@@ -156,3 +156,25 @@ def test_a_target_like_column_gets_one_model_per_level() -> None:
     assert fit(df, stratify_by="none").describe()["mixture"]["stratified_by"] is None
     with pytest.raises(ConfigError, match="not categorical"):
         fit(df, stratify_by="age")
+
+
+def test_numbers_with_thousands_separators_are_modelled_as_numbers_and_keep_their_style() -> None:
+    rng = np.random.default_rng(2)
+    amounts = rng.gamma(2, 3000, 600)
+    df = pd.DataFrame({"amount": [f"{v:,.2f}" for v in amounts],
+                       "plan": rng.choice(["a", "b"], 600)})
+    schema = infer_schema(df)
+    assert schema["amount"].kind == "float" and schema["amount"].thousands
+    syn = fit(df).sample(300, seed=1)
+    assert syn["amount"].str.fullmatch(r"\d{1,3}(,\d{3})*\.\d{2}").all()
+    values = syn["amount"].str.replace(",", "").astype(float)
+    assert column_similarity(pd.Series(amounts.round(2)), values, schema["amount"]) > 0.9
+
+
+def test_rare_short_codes_get_fresh_values_even_when_every_short_code_is_taken() -> None:
+    # Every one-digit code is real (and rare), so a fresh code must be longer; never a hang.
+    df = pd.DataFrame({"code": [str(i % 10) for i in range(30)] + ["55"] * 400,
+                       "plan": ["a", "b"] * 215})
+    syn = fit(df, rare_category_min_count=5).sample(2000, seed=3)
+    fresh = set(syn["code"]) - {"55"}
+    assert fresh and not fresh & {str(i) for i in range(10)}
