@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from privsynth.checks import CheckContext, run_checks
+from privsynth.checks.base import TextColumn
 from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import Config, load_config
 from privsynth.errors import InputError, ModelError
@@ -191,6 +192,14 @@ def check_dataframes(
         identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
         output=synthetic[list(real.columns)],
         text_columns=tuple(texts),
+        texts={
+            c: TextColumn(
+                train=real[c].fillna("").astype(str).tolist(),
+                holdout=holdout[c].fillna("").astype(str).tolist(),
+                synthetic=synthetic[c].fillna("").astype(str).tolist(),
+            )
+            for c in texts
+        },
     )
     results = run_checks(ctx, config.gate)
     decision = decide(results, config.gate)

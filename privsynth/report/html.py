@@ -211,7 +211,9 @@ def _check_row(c: dict[str, Any]) -> str:
 def _method_section(method: dict[str, Any]) -> str:
     synth = method.get("synthesizer") or {}
     out = []
-    if synth:
+    if isinstance(synth, str):
+        out.append(f"<p>Synthesizer: {_e(synth)}</p>")
+    elif synth:
         mixture = synth.get("mixture") or {}
         protection = synth.get("value_protection") or {}
         rare = (protection.get("rare_categories") or {}).get("columns", {})
