@@ -46,6 +46,7 @@ class MixtureSynthesizer:
         seed: int,
         column: str | None,
         components: int,
+        constraints: list[Any] | None = None,
     ) -> None:
         self.name = kind
         self.kind = kind
@@ -53,6 +54,7 @@ class MixtureSynthesizer:
         self.seed = seed
         self.column = column
         self.components = components
+        self.constraints = list(constraints or [])
 
     def _groups(self, df: pd.DataFrame) -> list[tuple[np.ndarray, bool]]:
         """Row masks of the key column's levels; True when the level is one constant."""
@@ -94,7 +96,9 @@ class MixtureSynthesizer:
             constant = rows[self.column].iloc[0] if single and self.column else None
             for c, sub in enumerate(self._clusters(features, schema, g)):
                 part = features[sub]
-                model = registry.create(self.kind, self.params, self.seed + 101 * g + c)
+                model = registry.create(
+                    self.kind, self.params, self.seed + 101 * g + c, self.constraints
+                )
                 model.fit(part, {col: schema[col] for col in part.columns})
                 self.parts_.append((len(part) / len(df), model, constant))
         return self

@@ -63,7 +63,8 @@ class StructuredSynthesizer:
         self.model_: Synthesizer
         if self.stratify_by_ or (components > 1 and not self.constraints_):
             self.model_ = MixtureSynthesizer(
-                cfg.synthesizer, params, self.seed, self.stratify_by_, components
+                cfg.synthesizer, params, self.seed, self.stratify_by_,
+                components if not self.constraints_ else 1, self.constraints_,
             )
         else:
             self.model_ = registry.create(cfg.synthesizer, params, self.seed, self.constraints_)

@@ -178,3 +178,9 @@ def test_rare_short_codes_get_fresh_values_even_when_every_short_code_is_taken()
     syn = fit(df, rare_category_min_count=5).sample(2000, seed=3)
     fresh = set(syn["code"]) - {"55"}
     assert fresh and not fresh & {str(i) for i in range(10)}
+
+
+def test_constraints_hold_with_an_explicit_stratify_column(df) -> None:
+    rules = [{"type": "inequality", "low": "start", "high": "end"}]
+    syn = fit(df, constraints=rules, stratify_by="state").sample(400, seed=2)
+    assert (pd.to_datetime(syn["start"]) <= pd.to_datetime(syn["end"])).all()
