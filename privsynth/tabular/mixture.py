@@ -19,7 +19,7 @@ from privsynth.errors import NotFittedError
 from privsynth.schema import ColumnSchema, to_model_frame
 from privsynth.tabular import registry
 
-MIN_COMPONENT = 200
+MIN_COMPONENT = 1000
 MIN_POOL = 30
 MAX_LEVELS = 30
 

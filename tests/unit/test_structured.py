@@ -132,8 +132,8 @@ def test_same_seed_same_rows(df) -> None:
 
 def test_a_target_like_column_gets_one_model_per_level() -> None:
     rng = np.random.default_rng(0)
-    n = 1200
-    income = rng.choice([">50K", "<=50K"], n, p=[0.3, 0.7])
+    n = 8400
+    income = rng.choice([">50K", "<=50K"], n, p=[0.5, 0.5])
     # Within each class hours and age move in opposite directions: one copula cannot hold both.
     base = rng.normal(0, 1, n)
     sign = np.where(income == ">50K", 1.0, -1.0)
@@ -145,14 +145,14 @@ def test_a_target_like_column_gets_one_model_per_level() -> None:
     model = fit(df, mixture_components=1)
     info = model.describe()
     assert info["mixture"]["stratified_by"] == "income" and info["mixture"]["components"] == 2
-    # With clusters too, the larger level (about 840 rows) splits in two.
-    assert fit(df).describe()["mixture"]["components"] == 3
-    syn = model.sample(1200, seed=1)
+    # With clusters too, each level (about 4,200 rows) splits in two of >= 1,000 rows.
+    assert fit(df).describe()["mixture"]["components"] == 4
+    syn = model.sample(2000, seed=1)
     for level, expected in ((">50K", 1), ("<=50K", -1)):
         part = syn[syn["income"] == level]
         corr = np.corrcoef(part["age"].astype(float), part["hours"].astype(float))[0, 1]
         assert corr * expected > 0.7, (level, corr)
-    assert abs((syn["income"] == ">50K").mean() - 0.3) < 0.05
+    assert abs((syn["income"] == ">50K").mean() - 0.5) < 0.05
     assert fit(df, stratify_by="none").describe()["mixture"]["stratified_by"] is None
     with pytest.raises(ConfigError, match="not categorical"):
         fit(df, stratify_by="age")
