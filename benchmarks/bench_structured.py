@@ -138,8 +138,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ctgan-epochs", type=int, default=20)
     parser.add_argument("--skip-ctgan", action="store_true")
+    parser.add_argument("--only-ctgan", action="store_true",
+                        help="plain SDV GC (the baseline) and CTGAN only")
     args = parser.parse_args()
-    kinds = ["sdv_gaussian_copula", "privsynth_gaussian_copula"]
+    kinds = ["sdv_gaussian_copula"] + ([] if args.only_ctgan else ["privsynth_gaussian_copula"])
     if not args.skip_ctgan:
         kinds += ["sdv_ctgan"]
     rows = [_in_process(k, args.ctgan_epochs) for k in kinds]
