@@ -192,14 +192,7 @@ def check_dataframes(
         identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
         output=synthetic[list(real.columns)],
         text_columns=tuple(texts),
-        texts={
-            c: TextColumn(
-                train=real[c].fillna("").astype(str).tolist(),
-                holdout=holdout[c].fillna("").astype(str).tolist(),
-                synthetic=synthetic[c].fillna("").astype(str).tolist(),
-            )
-            for c in texts
-        },
+        texts={c: TextColumn.of(real[c], holdout[c], synthetic[c]) for c in texts},
     )
     results = run_checks(ctx, config.gate)
     decision = decide(results, config.gate)

@@ -70,6 +70,18 @@ class TextColumn:
     synthetic: list[str] = field(repr=False)
     fallbacks: int = 0
 
+    @classmethod
+    def of(
+        cls, train: pd.Series, holdout: pd.Series, synthetic: object, fallbacks: int = 0
+    ) -> TextColumn:
+        """From the columns' values; missing text counts as empty text."""
+        return cls(texts_of(train), texts_of(holdout), texts_of(synthetic), fallbacks)
+
+
+def texts_of(values: object) -> list[str]:
+    """Cell values as strings, missing as ""."""
+    return pd.Series(values, dtype=object).fillna("").astype(str).tolist()
+
 
 @dataclass(frozen=True)
 class CheckContext:

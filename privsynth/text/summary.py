@@ -169,7 +169,8 @@ def frequent_phrases(
         size = max(sizes[g], 1)
         ranked = sorted(
             (
-                (c / size - overall[gram] / total + c / size, gram)
+                # Typical of the group (share in it), and more so than of the column.
+                (2 * c / size - overall[gram] / total, gram)
                 for gram, c in counts.items()
                 if overall[gram] >= floor and c >= min(floor, size)
             ),

@@ -137,7 +137,7 @@ class TextSynthesizer:
                 pool[g].append((_record(row, self.record_columns_), text))
         self.excluded_ = dict(excluded)
         phrases = frequent_phrases(
-            [t for t in texts if t], [g for g, t in zip(groups, texts, strict=True) if t], k
+            nonempty, [g for g, t in zip(groups, texts, strict=True) if t], k
         )
         lengths_by_group: dict[str, list[int]] = defaultdict(list)
         for text, g in zip(texts, groups, strict=True):

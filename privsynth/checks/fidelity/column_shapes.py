@@ -12,6 +12,26 @@ from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.schema import ColumnSchema, to_model_frame
 
 
+def pool_levels(real: pd.Series, syn: pd.Series, k: int) -> tuple[pd.Series, pd.Series]:
+    """Categories as strings, missing as its own level, levels rarer than ``k`` in the real
+    column pooled (they are never reproduced, so they are compared as one)."""
+    real_s, syn_s = real.fillna("__nan__").astype(str), syn.fillna("__nan__").astype(str)
+    if k > 1:
+        counts = real_s.value_counts()
+        frequent = set(counts[counts >= k].index)
+        real_s = real_s.where(real_s.isin(frequent), "__rare__")
+        syn_s = syn_s.where(syn_s.isin(frequent), "__rare__")
+    return real_s, syn_s
+
+
+def tv_similarity(p: pd.Series, q: pd.Series) -> float:
+    """1 - total variation distance between two frequency tables indexed by level."""
+    levels = p.index.union(q.index)
+    return 1 - 0.5 * float(
+        np.abs(p.reindex(levels, fill_value=0) - q.reindex(levels, fill_value=0)).sum()
+    )
+
+
 def column_similarity(
     real: pd.Series, syn: pd.Series, cs: ColumnSchema, rare_min_count: int = 0
 ) -> float:
@@ -20,19 +40,8 @@ def column_similarity(
         if len(r) == 0 or len(s) == 0:
             return 1.0 if len(r) == len(s) else 0.0
         return float(1 - ks_2samp(r, s).statistic)
-    real_s, syn_s = real.fillna("__nan__").astype(str), syn.fillna("__nan__").astype(str)
-    if rare_min_count > 1:
-        counts = real_s.value_counts()
-        frequent = set(counts[counts >= rare_min_count].index)
-        real_s = real_s.where(real_s.isin(frequent), "__rare__")
-        syn_s = syn_s.where(syn_s.isin(frequent), "__rare__")
-    r = real_s.value_counts(normalize=True)
-    s = syn_s.value_counts(normalize=True)
-    levels = r.index.union(s.index)
-    tv = 0.5 * float(
-        np.abs(r.reindex(levels, fill_value=0) - s.reindex(levels, fill_value=0)).sum()
-    )
-    return 1 - tv
+    real_s, syn_s = pool_levels(real, syn, rare_min_count)
+    return tv_similarity(real_s.value_counts(normalize=True), syn_s.value_counts(normalize=True))
 
 
 class ColumnShapes:

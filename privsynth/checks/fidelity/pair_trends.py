@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.checks.fidelity.column_shapes import pool_levels, tv_similarity
 from privsynth.schema import to_model_frame
 
 MAX_PAIRS = 300
@@ -29,25 +30,13 @@ def _binned(real: pd.Series, syn: pd.Series) -> tuple[pd.Series, pd.Series]:
     )
 
 
-def _pooled(real: pd.Series, syn: pd.Series, k: int) -> tuple[pd.Series, pd.Series]:
-    """Missing values as a level; levels rarer than k pooled (they are never reproduced)."""
-    real, syn = real.fillna("__nan__").astype(str), syn.fillna("__nan__").astype(str)
-    if k > 1:
-        counts = real.value_counts()
-        frequent = set(counts[counts >= k].index)
-        real, syn = real.where(real.isin(frequent), "__rare__"), syn.where(
-            syn.isin(frequent), "__rare__")
-    return real, syn
-
-
 def contingency_similarity(a_real: pd.Series, b_real: pd.Series, a_syn: pd.Series,
                            b_syn: pd.Series) -> float:
     """1 - total variation distance between the two joint frequency tables."""
-    r = pd.crosstab(a_real.to_numpy(), b_real.to_numpy(), normalize=True).stack()
-    s = pd.crosstab(a_syn.to_numpy(), b_syn.to_numpy(), normalize=True).stack()
-    levels = r.index.union(s.index)
-    return 1 - 0.5 * float(np.abs(r.reindex(levels, fill_value=0)
-                                  - s.reindex(levels, fill_value=0)).sum())
+    return tv_similarity(
+        pd.crosstab(a_real.to_numpy(), b_real.to_numpy(), normalize=True).stack(),
+        pd.crosstab(a_syn.to_numpy(), b_syn.to_numpy(), normalize=True).stack(),
+    )
 
 
 def correlation_similarity(a_real: pd.Series, b_real: pd.Series, a_syn: pd.Series,
@@ -88,7 +77,7 @@ class ColumnPairTrends:
         kinds = {c: ctx.schema[c].kind for c in cols}
         for c in cols:
             if kinds[c] not in _NUMERIC:
-                real_m[c], syn_m[c] = _pooled(real_m[c], syn_m[c], ctx.rare_min_count)
+                real_m[c], syn_m[c] = pool_levels(real_m[c], syn_m[c], ctx.rare_min_count)
         scores: dict[str, float] = {}
         for a, b in pairs:
             if kinds[a] in _NUMERIC and kinds[b] in _NUMERIC:

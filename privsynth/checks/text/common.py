@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from privsynth.checks.base import CheckContext, NotApplicable, TextColumn
+from collections.abc import Callable, Iterable
+
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable, TextColumn
 
 MIN_TEXTS = 5
 
@@ -21,3 +23,10 @@ def text_columns(ctx: CheckContext) -> dict[str, TextColumn]:
 
 def nonempty(texts: list[str]) -> list[str]:
     return [t for t in texts if t and t.strip()]
+
+
+def worst_column(
+    per_col: dict[str, float], worst: Callable[[Iterable[float]], float]
+) -> Measurement:
+    """The worst column's value (``min`` or ``max``), with every column's in the details."""
+    return Measurement(worst(per_col.values()), None, {"per_column": per_col})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.checks.text.common import worst_column
 
 
 class TextFallbacks:
@@ -26,4 +27,4 @@ class TextFallbacks:
         }
         if not per_col:
             raise NotApplicable("no generated text column")
-        return Measurement(max(per_col.values()), None, {"per_column": per_col})
+        return worst_column(per_col, max)

@@ -7,7 +7,7 @@ from typing import ClassVar
 from scipy.stats import ks_2samp
 
 from privsynth.checks.base import CheckContext, Measurement
-from privsynth.checks.text.common import nonempty, text_columns
+from privsynth.checks.text.common import nonempty, text_columns, worst_column
 
 
 class TextLength:
@@ -26,4 +26,4 @@ class TextLength:
             real = [len(t.split()) for t in nonempty(col.train)]
             syn = [len(t.split()) for t in nonempty(col.synthetic)]
             per_col[name] = round(float(1 - ks_2samp(real, syn).statistic), 4)
-        return Measurement(min(per_col.values()), None, {"per_column": per_col})
+        return worst_column(per_col, min)

@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement
-from privsynth.checks.text.common import nonempty, text_columns
+from privsynth.checks.text.common import nonempty, text_columns, worst_column
 from privsynth.text.summary import tokens
 
 
@@ -44,4 +44,4 @@ class TextVocabulary:
             name: round(vocabulary_similarity(nonempty(col.train), nonempty(col.synthetic)), 4)
             for name, col in text_columns(ctx).items()
         }
-        return Measurement(min(per_col.values()), None, {"per_column": per_col})
+        return worst_column(per_col, min)
