@@ -249,6 +249,37 @@ def check_files(
     return result
 
 
+def _engine_self_test() -> tuple[bool, str]:
+    """Build the PII engine and find an email and an IP with every socket refused."""
+    import socket
+
+    from privsynth.pii.engine import build_analyzer
+
+    real_socket = socket.socket
+
+    class _NoNetwork(real_socket):  # type: ignore[misc,valid-type]
+        def connect(self, *args: Any, **kwargs: Any) -> None:
+            raise OSError("network use attempted")
+
+    socket.socket = _NoNetwork  # type: ignore[misc]
+    try:
+        analyzer = build_analyzer()
+        found = {
+            r.entity_type
+            for r in analyzer.analyze("mail jane.roe@example.co.uk from 10.1.2.3", language="en")
+        }
+    except OSError as exc:
+        return False, f"tried the network: {exc}"
+    finally:
+        socket.socket = real_socket  # type: ignore[misc]
+    ok = {"EMAIL_ADDRESS", "IP_ADDRESS"} <= found
+    n = len(list(analyzer.registry.recognizers))
+    return ok, (
+        f"{n} recognizers from installed packages; detected an email and an IP "
+        "with sockets refused" if ok else f"self-test found only {sorted(found)}"
+    )
+
+
 def doctor() -> list[dict[str, Any]]:
     """What is needed offline, and whether it is here. Never touches the network."""
     items: list[dict[str, Any]] = []
@@ -258,6 +289,7 @@ def doctor() -> list[dict[str, Any]]:
 
     from privsynth.pii.engine import SPACY_MODEL, spacy_model_available
 
+    spacy_ok = False
     try:
         spacy_ok = spacy_model_available()
         add(
@@ -281,6 +313,8 @@ def doctor() -> list[dict[str, Any]]:
         if urls == ()
         else f"would fetch {len(urls)} URL(s)",
     )
+    if spacy_ok:
+        add("PII engine offline", *_engine_self_test())
     from privsynth.text.model import resolve_model
 
     try:

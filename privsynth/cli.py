@@ -190,6 +190,7 @@ def _scan_row(c: Any) -> dict[str, Any]:
         "entities": [
             {"type": e.type, "count": e.count, "mean_score": e.mean_score} for e in c.entities
         ],
+        "dominant_entity": c.dominant_entity,
         "evidence": list(c.evidence),
         "sampled_values": c.sampled,
     }

@@ -25,6 +25,7 @@ class ScanConfig:
     match_share: float
     unique_share: float
     roles: dict[str, str] = field(default_factory=dict)
+    recognizers: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class TextConfig:
     template: str
     prompting: str
     group_column: str
+    scrub_operator: str
     ngram: int
     rare_ngram_min_texts: int
     max_nearest_similarity: float
@@ -346,6 +348,15 @@ def _check_cross_rules(cfg: Config) -> None:
             raise ConfigError(
                 f"scan.roles: role '{role}' for column '{column}' is not one of {', '.join(ROLES)}"
             )
+    from privsynth.pii.recognizers import validate_user_recognizers
+    from privsynth.pii.scrub import OPERATORS
+
+    validate_user_recognizers(cfg.scan.recognizers)
+    if cfg.text.scrub_operator not in OPERATORS:
+        raise ConfigError(
+            f"text.scrub_operator '{cfg.text.scrub_operator}' is unknown; "
+            f"choose one of {', '.join(OPERATORS)}"
+        )
     if cfg.text.prompting not in PROMPTING:
         raise ConfigError(
             f"text.prompting '{cfg.text.prompting}' is unknown; "

@@ -18,7 +18,9 @@ from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import Config
 from privsynth.errors import InputError
 from privsynth.gate import Decision, decide
+from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, identifier_kind
+from privsynth.pii.replace import ConsistentReplacer
 from privsynth.pii.scan import IDENTIFIER, QUASI, TEXT, PiiScanner, ScanResult
 from privsynth.pii.scrub import TextScrubber
 from privsynth.report import build_report
@@ -139,7 +141,10 @@ def synthesize(
     df.columns = [str(c) for c in df.columns]
     seed = config.seed
 
-    scan = PiiScanner(config.scan, seed).scan(df)
+    # One detector for the run: the scan, the scrubber and the re-scan of generated text share
+    # its engine and its cache.
+    detector = PiiDetector(config.scan.recognizers, config.scan.score_threshold)
+    scan = PiiScanner(config.scan, seed, detector).scan(df)
     lap("scan")
     schema = scan.schema
     ident_cols = scan.columns_with(IDENTIFIER)
@@ -214,9 +219,16 @@ def synthesize(
     scrubbed_train: dict[str, list[str]] = {}
     scrub_counts: dict[str, dict[str, int]] = {}
     found_pii: set[str] = set()
+    real_ids = identifier_values(pd.concat([df[c] for c in ident_cols]) if ident_cols else [])
+    if canaries is not None:
+        real_ids |= canaries.strings
     if use_text:
         tags = {c: _tag_for(c, scan) for c in ident_cols}
-        scrubber = TextScrubber(config.scan.score_threshold)
+        scrubber = TextScrubber(
+            operator=config.text.scrub_operator,
+            detector=detector,
+            replacer=ConsistentReplacer(seed, real_ids),
+        )
         for col in text_cols:
             for part, frame in (("train", train), ("holdout", holdout)):
                 known = [
@@ -230,9 +242,6 @@ def synthesize(
                     scrub_counts[col] = result.entity_counts
         lap("scrub")
 
-    real_ids = identifier_values(pd.concat([df[c] for c in ident_cols]) if ident_cols else [])
-    if canaries is not None:
-        real_ids |= canaries.strings
     forbidden = real_ids | identifier_values(found_pii)
     faker = IdentifierFaker(seed)
     phone_cols = [c for c in ident_cols if identifier_kind(c, scan.entity_of(c)) == "phone"]
@@ -256,7 +265,9 @@ def synthesize(
             text_report[col] = {"stats": {}, "note": "Column dropped: text generation was off."}
             continue
         assert generator is not None
-        ts = TextSynthesizer(col, generator, config.text, seed, progress=progress)
+        ts = TextSynthesizer(
+            col, generator, config.text, seed, progress=progress, detector=detector
+        )
         ts.fit(scrubbed_train[col], train[[c for c in modelled if c in train.columns]])
         generated, stats = ts.generate(syn, personas, faker, forbidden)
         syn[col] = generated

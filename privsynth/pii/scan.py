@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,7 +13,8 @@ import pandas as pd
 
 from privsynth.config import ScanConfig
 from privsynth.errors import ConfigError
-from privsynth.pii.engine import IDENTIFYING_ENTITIES, TEXT_ENTITIES, build_analyzer
+from privsynth.pii.detect import PiiDetector
+from privsynth.pii.engine import IDENTIFYING_ENTITIES
 from privsynth.schema import ColumnSchema, infer_schema
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ class ColumnReport:
     n_distinct: int
     null_share: float
     sampled: int
+    # The entity that covers most of the value, most often across the sampled values.
+    dominant_entity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,8 +158,7 @@ class ScanResult:
     def entity_of(self, column: str) -> str | None:
         """The dominant identifying entity type of a column, if any."""
         col = next(c for c in self.columns if c.name == column)
-        ident = [e for e in col.entities if e.type in IDENTIFYING_ENTITIES | {"LOCATION"}]
-        return max(ident, key=lambda e: e.count).type if ident else None
+        return col.dominant_entity
 
 
 def name_tokens(name: str) -> list[str]:
@@ -178,12 +180,19 @@ def shape_of(value: str, limit: int = 24) -> str:
     return "".join(out) + ("…" if len(value) > limit else "")
 
 
+# Long cells are cut before detection: the scan needs evidence, not the whole essay.
+MAX_CELL_CHARS = 2000
+
+
 class PiiScanner:
     """Assigns each column a role with the evidence behind it."""
 
-    def __init__(self, config: ScanConfig, seed: int = 0) -> None:
+    def __init__(self, config: ScanConfig, seed: int = 0, detector: PiiDetector | None = None):
         self.config = config
         self.seed = seed
+        self.detector = detector or PiiDetector(config.recognizers, config.score_threshold)
+        # User entities identify on their own, like Presidio's identifying types.
+        self.identifying = IDENTIFYING_ENTITIES | {str(r["entity"]) for r in config.recognizers}
 
     def scan(self, df: pd.DataFrame) -> ScanResult:
         start = time.perf_counter()
@@ -195,7 +204,7 @@ class PiiScanner:
         samples: dict[str, list[str]] = {}
         for col in df.columns:
             cs = schema[str(col)]
-            if cs.kind in ("categorical", "text"):
+            if cs.kind in ("categorical", "text") or _long_integers(df[col], cs):
                 distinct = pd.unique(df[col].dropna().astype(str))
                 if len(distinct) > self.config.sample_size:
                     idx = rng.choice(len(distinct), self.config.sample_size, replace=False)
@@ -218,32 +227,16 @@ class PiiScanner:
         self, samples: dict[str, list[str]]
     ) -> dict[str, list[list[tuple[str, float, float]]]]:
         """Per column, per sampled value: (entity, score, share of the value covered)."""
-        if not samples:
-            return {}
-        from presidio_analyzer import BatchAnalyzerEngine
-
-        batch = BatchAnalyzerEngine(analyzer_engine=build_analyzer())
+        entities = [*self.detector.entities, "DATE_TIME"]
         out: dict[str, list[list[tuple[str, float, float]]]] = {}
         for name, values in samples.items():
-            if not values:
-                out[name] = []
-                continue
-            # Long cells are cut: the scan needs evidence, not the whole essay.
-            clipped = [v[:2000] for v in values]
-            results = batch.analyze_iterator(
-                clipped,
-                language="en",
-                batch_size=64,
-                entities=TEXT_ENTITIES + ["DATE_TIME"],
-                score_threshold=self.config.score_threshold,
-                context=name_tokens(name),
-            )
+            clipped = [v[:MAX_CELL_CHARS] for v in values]
+            # The column's name is context: "Maria" in first_name is a name.
+            found = self.detector.detect(clipped, context=name_tokens(name), entities=entities)
             per_value = []
-            for value, res in zip(clipped, results, strict=True):
+            for value, spans in zip(clipped, found, strict=True):
                 length = max(len(value.strip()), 1)
-                per_value.append(
-                    [(r.entity_type, float(r.score), (r.end - r.start) / length) for r in res]
-                )
+                per_value.append([(s.entity, s.score, (s.end - s.start) / length) for s in spans])
             out[name] = per_value
         return out
 
@@ -258,13 +251,18 @@ class PiiScanner:
         evidence: list[str] = []
         counts: dict[str, list[float]] = defaultdict(list)
         covering = 0
+        dominant: Counter[str] = Counter()
         for per_value in found:
             hit = False
             for entity, score, cover in per_value:
                 counts[entity].append(score)
-                if entity in IDENTIFYING_ENTITIES and cover >= 0.6:
+                if entity in self.identifying and cover >= 0.6:
                     hit = True
             covering += hit
+            # "jane@example.org" holds a URL too; the email covers the whole value.
+            ranked = [f for f in per_value if f[0] not in ("DATE_TIME", "NRP")]
+            if ranked:
+                dominant[max(ranked, key=lambda f: (f[2], f[1]))[0]] += 1
         entities = tuple(
             EntityCount(e, len(v), round(float(np.mean(v)), 3))
             for e, v in sorted(counts.items(), key=lambda kv: -len(kv[1]))
@@ -275,6 +273,10 @@ class PiiScanner:
         if sample and cs.kind != "text":
             shapes = sorted({shape_of(v) for v in sample[:3]})
             evidence.append("redacted examples: " + "; ".join(shapes))
+        if sample and max(len(v) for v in sample) > MAX_CELL_CHARS:
+            evidence.append(f"cells longer than {MAX_CELL_CHARS} characters scanned in part")
+        if cs.kind == "categorical" and _mixed(non_null):
+            evidence.append("mixed value types (numbers and text); scanned as text")
 
         override = self.config.roles.get(name)
         role: str
@@ -312,6 +314,13 @@ class PiiScanner:
         ):
             role = IDENTIFIER
             evidence.append(f"near-unique string column ({distinct_share:.0%} distinct)")
+        elif (
+            _long_integers(s, cs)
+            and distinct_share >= self.config.unique_share
+            and len(non_null) >= 20
+        ):
+            role = IDENTIFIER
+            evidence.append(f"near-unique integer code ({distinct_share:.0%} distinct, 6+ digits)")
         elif tokens & _SENSITIVE:
             role = SENSITIVE
             evidence.append(
@@ -330,7 +339,23 @@ class PiiScanner:
             n_distinct=cs.n_distinct,
             null_share=round(cs.null_share, 4),
             sampled=len(sample),
+            dominant_entity=dominant.most_common(1)[0][0] if dominant else None,
         )
+
+
+def _long_integers(s: pd.Series, cs: ColumnSchema) -> bool:
+    """An integer column of 6+ digit values: account numbers, IDs, phone numbers stored as ints."""
+    if cs.kind != "integer" or not pd.api.types.is_numeric_dtype(s.dtype):
+        return False
+    values = s.dropna()
+    return bool(len(values)) and float(values.abs().median()) >= 100_000
+
+
+def _mixed(values: pd.Series) -> bool:
+    """Whether an object column holds both numbers and non-numeric strings."""
+    head = values.head(500).astype(str).str.strip()
+    numeric = head.str.fullmatch(r"-?\d+(?:\.\d+)?").mean()
+    return bool(0.05 <= numeric <= 0.95)
 
 
 def _identifier_hint(tokens: set[str], distinct_share: float) -> str | None:

@@ -1,4 +1,11 @@
-"""Scrubbing free text: known identifier values first, then Presidio, into typed placeholders."""
+"""Scrubbing free text: known identifier values first, then the PII detector.
+
+Operators (``text.scrub_operator``) say what a found value becomes:
+- ``tag``: a typed placeholder such as ``<PERSON>`` (the default; prompts use these);
+- ``fake``: a consistent, format-preserving fake (the same real value, the same fake);
+- ``mask``: every letter and digit becomes ``*``;
+- ``drop_sentence``: the whole sentence that holds it is removed.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from privsynth.pii.engine import TEXT_ENTITIES, build_analyzer
+from privsynth.pii.detect import PiiDetector
+from privsynth.pii.replace import ConsistentReplacer
 
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER_RE = re.compile(r"<([A-Z_]{2,30})>")
+OPERATORS = ("tag", "fake", "mask", "drop_sentence")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class ScrubResult:
     entity_counts: dict[str, int]
     # Real PII strings found by the scrubber. Kept in memory for the replay check only.
     found_values: frozenset[str] = field(repr=False)
+    sentences_dropped: int = 0
 
 
 def _known_pattern(values: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
@@ -42,65 +53,97 @@ def _known_pattern(values: dict[str, str]) -> tuple[re.Pattern[str], dict[str, s
 
 
 class TextScrubber:
-    """Replaces personal data in text with ``<ENTITY>`` placeholders."""
+    """Replaces personal data in text according to ``operator``."""
 
-    def __init__(self, score_threshold: float = 0.4, batch_size: int = 32) -> None:
-        self.score_threshold = score_threshold
-        self.batch_size = batch_size
+    def __init__(
+        self,
+        score_threshold: float = 0.4,
+        batch_size: int = 64,
+        operator: str = "tag",
+        detector: PiiDetector | None = None,
+        replacer: ConsistentReplacer | None = None,
+    ) -> None:
+        if operator not in OPERATORS:
+            raise ValueError(f"operator must be one of {', '.join(OPERATORS)}")
+        self.operator = operator
+        self.detector = detector or PiiDetector(
+            score_threshold=score_threshold, batch_size=batch_size
+        )
+        self.replacer = replacer or ConsistentReplacer(seed=0)
 
     def scrub(
         self, texts: Sequence[str], known: Sequence[dict[str, str]] | None = None
     ) -> ScrubResult:
-        """Scrub each text. ``known[i]`` maps real values of row i to the tag that replaces them."""
-        from presidio_analyzer import BatchAnalyzerEngine
-
+        """Scrub each text. ``known[i]`` maps real values of row i to their entity type."""
         counts: Counter[str] = Counter()
         found: set[str] = set()
-        staged: list[str] = []
-        for i, text in enumerate(texts):
-            text = "" if text is None else str(text)
+        plain = ["" if t is None else str(t) for t in texts]
+        # Spans per text: known values first, then what the detector finds outside them.
+        spans: list[list[tuple[int, int, str]]] = []
+        for i, text in enumerate(plain):
             compiled = _known_pattern(known[i]) if known else None
+            own = []
             if compiled is not None:
                 pattern, mapping = compiled
-
-                def swap(m: re.Match[str], mapping: dict[str, str] = mapping) -> str:
-                    if _specific(m.group(0), mapping[m.group(0).lower()]):
-                        found.add(m.group(0))
-                    counts[mapping[m.group(0).lower()]] += 1
-                    return f"<{mapping[m.group(0).lower()]}>"
-
-                text = pattern.sub(swap, text)
-            staged.append(text)
-        batch = BatchAnalyzerEngine(analyzer_engine=build_analyzer())
-        results = batch.analyze_iterator(
-            staged,
-            language="en",
-            batch_size=self.batch_size,
-            entities=TEXT_ENTITIES,
-            score_threshold=self.score_threshold,
-        )
-        out = []
-        for text, res in zip(staged, results, strict=True):
-            tags = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
-            spans = non_overlapping(
+                own = [
+                    (m.start(), m.end(), mapping[m.group(0).lower()])
+                    for m in pattern.finditer(text)
+                ]
+            spans.append(own)
+        detected = self.detector.detect(plain)
+        out: list[str] = []
+        dropped = 0
+        for text, own, extra in zip(plain, spans, detected, strict=True):
+            chosen = own + non_overlapping(
                 [
-                    (r.start, r.end, r.entity_type)
-                    for r in res
-                    if not any(r.start < t_end and r.end > t_start for t_start, t_end in tags)
+                    (s.start, s.end, s.entity)
+                    for s in extra
+                    if not any(s.start < e and s.end > b for b, e, _ in own)
                 ]
             )
-            pieces, last = [], 0
-            for start, end, entity in spans:
+            chosen.sort()
+            for start, end, entity in chosen:
                 if _specific(text[start:end], entity):
                     found.add(text[start:end])
                 counts[entity] += 1
-                pieces.append(text[last:start])
-                pieces.append(f"<{entity}>")
-                last = end
-            pieces.append(text[last:])
-            out.append("".join(pieces))
+            if self.operator == "drop_sentence":
+                kept, n = _drop_sentences(text, chosen)
+                dropped += n
+                out.append(kept)
+            else:
+                out.append(self._apply(text, chosen))
         logger.info("scrubbed %d texts, %d entities", len(out), sum(counts.values()))
-        return ScrubResult(out, dict(counts), frozenset(v for v in found if len(v.strip()) >= 3))
+        return ScrubResult(
+            out, dict(counts), frozenset(v for v in found if len(v.strip()) >= 3), dropped
+        )
+
+    def _apply(self, text: str, spans: list[tuple[int, int, str]]) -> str:
+        pieces, last = [], 0
+        for start, end, entity in spans:
+            pieces.append(text[last:start])
+            value = text[start:end]
+            if self.operator == "tag":
+                pieces.append(f"<{entity}>")
+            elif self.operator == "mask":
+                pieces.append(re.sub(r"\w", "*", value))
+            else:
+                pieces.append(self.replacer.fake(entity, value))
+            last = end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+
+def _drop_sentences(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, int]:
+    kept, dropped, pos = [], 0, 0
+    for piece in _SENTENCE_END.split(text):
+        start = text.index(piece, pos) if piece else pos
+        end = start + len(piece)
+        pos = end
+        if any(s < end and e > start for s, e, _ in spans):
+            dropped += 1
+        elif piece.strip():
+            kept.append(piece.strip())
+    return " ".join(kept), dropped
 
 
 def _specific(value: str, entity: str) -> bool:

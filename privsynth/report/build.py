@@ -103,6 +103,7 @@ def build_report(
                     {"type": e.type, "count": e.count, "mean_score": e.mean_score}
                     for e in c.entities
                 ],
+                "dominant_entity": c.dominant_entity,
                 "evidence": list(c.evidence),
                 "n_distinct": c.n_distinct,
                 "null_share": c.null_share,

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from privsynth.config import TextConfig
 from privsynth.errors import ConfigError, NotFittedError
-from privsynth.pii.engine import TEXT_ENTITIES, build_analyzer
+from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, Persona
 from privsynth.pii.scrub import PLACEHOLDER_RE, non_overlapping
 from privsynth.text.filter import NearestReal, OutputFilter
@@ -95,8 +95,10 @@ class TextSynthesizer:
         seed: int,
         template: PromptTemplate | None = None,
         progress: bool = False,
+        detector: PiiDetector | None = None,
     ) -> None:
         self.column = column
+        self.detector = detector or PiiDetector()
         self.generator = generator
         self.config = config
         self.seed = seed
@@ -278,12 +280,7 @@ class TextSynthesizer:
         forbidden: frozenset[str],
     ) -> list[str]:
         """Replace any entity in generated text that is not one of the row's own values."""
-        from presidio_analyzer import BatchAnalyzerEngine
-
-        batch = BatchAnalyzerEngine(analyzer_engine=build_analyzer())
-        results = batch.analyze_iterator(
-            texts, language="en", batch_size=32, entities=TEXT_ENTITIES, score_threshold=0.4
-        )
+        results = self.detector.detect(texts)
         replacements: dict[str, str] = {}
         out = []
         for text, res, persona, own in zip(texts, results, personas, own_values, strict=True):
@@ -294,7 +291,7 @@ class TextSynthesizer:
                 persona.email.lower(),
                 persona.phone.lower(),
             }
-            spans = non_overlapping([(r.start, r.end, r.entity_type) for r in res])
+            spans = non_overlapping([(r.start, r.end, r.entity) for r in res])
             for start, end, entity in reversed(spans):
                 value = text[start:end]
                 low = value.lower()

@@ -91,3 +91,43 @@ def test_helpers() -> None:
     assert name_tokens("E-mail Address") == ["e", "mail", "address"]
     assert name_tokens("customerEmail") == ["customer", "email"]
     assert shape_of("Ann Lee-9") == "Xxx Xxx-9"
+
+
+def test_awkward_columns_do_not_crash_and_say_what_was_skipped() -> None:
+    n = 60
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        {
+            "member": rng.choice(np.arange(10_000_000, 99_999_999), n, replace=False),
+            "k": rng.choice(np.arange(10_000_000, 99_999_999), n, replace=False),
+            "mixed": [str(i) if i % 2 else f"code {i}" for i in range(n)],
+            "essay": ["lorem ipsum dolor sit amet " * 200 + str(i) for i in range(n)],
+            "nothing": [None] * n,
+            "blank": [""] * n,
+            "count": rng.integers(0, 5, n),
+        }
+    )
+    result = PiiScanner(load_config().scan).scan(df)
+    evidence = {c.name: " ".join(c.evidence) for c in result.columns}
+    # The column's name is context: eight digits in "member" are account numbers.
+    assert result.role_of("member") == "identifier"
+    assert "identifying entities cover" in evidence["member"]
+    assert result.role_of("k") == "identifier"
+    assert "near-unique integer code" in evidence["k"]
+    assert "mixed value types" in evidence["mixed"]
+    assert "scanned in part" in evidence["essay"]
+    assert "skipped" in evidence["nothing"]
+    assert result.role_of("count") == "attribute"
+
+
+def test_a_bad_scrub_operator_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="scrub_operator"):
+        load_config(text__scrub_operator="shred")
+
+
+def test_the_dominant_entity_is_the_one_covering_the_value(scanned) -> None:
+    # Emails also contain a URL-like domain; the email covers the whole value.
+    assert scanned.entity_of("E-mail Address") == "EMAIL_ADDRESS"
+    assert scanned.entity_of("Tel.") == "PHONE_NUMBER"
+    assert scanned.entity_of("SSN#") == "US_SSN"
+    assert scanned.entity_of("Full Name") == "PERSON"
