@@ -28,6 +28,7 @@ from privsynth.pipeline import RunResult, synthesize
 from privsynth.report import build_report, render_html
 from privsynth.report.build import validate_report
 from privsynth.report.plots import fidelity_plots
+from privsynth.resources import fit_to_memory
 from privsynth.text.model import check_model_path
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def run_file(
     config: Config | None = None,
     canaries: int | None = None,
     policy: str | None = None,
+    max_memory: str | None = None,
 ) -> RunResult:
     """Read a file, run the pipeline and write report.json, report.html and (if released)
     synthetic.csv into ``output_dir``, atomically. Validates everything before any work."""
@@ -64,20 +66,33 @@ def run_file(
         text__enabled=False if no_text else None,
         checks__canaries=canaries,
         policy=policy,
+        max_memory=max_memory,
     )
     check_output_dir(output_dir, force)
     if cfg.text.enabled and cfg.text.model_path:
         check_model_path(cfg.text.model_path)
     df = read_table(input_path)
+    info = _input_info(input_path)
+    df, note = fit_to_memory(df, cfg.max_memory, cfg.seed)
     result = synthesize(
-        df, cfg, input_info=_input_info(input_path), command=command, progress=progress
+        df,
+        cfg,
+        input_info=info,
+        command=command,
+        progress=progress,
+        notes=[note] if note else None,
     )
-    write_report_dir(output_dir, result.report, result.synthetic)
+    write_report_dir(
+        output_dir, result.report, result.synthetic, neutralise=cfg.output.neutralise_formulas
+    )
     return result
 
 
 def write_report_dir(
-    output_dir: str | Path, report: dict[str, Any], synthetic: pd.DataFrame | None
+    output_dir: str | Path,
+    report: dict[str, Any],
+    synthetic: pd.DataFrame | None,
+    neutralise: bool = True,
 ) -> None:
     """Hash the outputs into the report, render it, and swap the folder into place."""
     import hashlib
@@ -85,7 +100,7 @@ def write_report_dir(
     payload: dict[str, bytes] = {}
     outputs: dict[str, Any] = {}
     if synthetic is not None:
-        payload["synthetic.csv"] = frame_to_csv_bytes(synthetic)
+        payload["synthetic.csv"] = frame_to_csv_bytes(synthetic, neutralise)
         outputs["synthetic_csv_sha256"] = hashlib.sha256(payload["synthetic.csv"]).hexdigest()
     report["outputs"] = outputs
     validate_report(report)

@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace a non-empty output directory")
     run.add_argument("--canaries", type=int, help="plant N fake records and prove none come out")
     run.add_argument("--policy", help="gate preset: default, strict or lenient")
+    run.add_argument(
+        "--max-memory",
+        help="memory budget such as 4GB; a larger input is sampled down to fit (default: auto)",
+    )
 
     scan = sub.add_parser("scan", help="print the PII inventory of a table")
     scan.add_argument("input")
@@ -94,7 +98,29 @@ def main(argv: list[str] | None = None) -> int:
         logger.setLevel(saved[2])
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the run is, so the same clean-up as for Ctrl-C happens."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def _run_command(args: argparse.Namespace, args_list: list[str]) -> int:
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _run_guarded(args, args_list)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run_guarded(args: argparse.Namespace, args_list: list[str]) -> int:
     try:
         return int(_COMMANDS[args.command](args, args_list))
     except PrivsynthError as exc:
@@ -103,6 +129,9 @@ def _run_command(args: argparse.Namespace, args_list: list[str]) -> int:
     except KeyboardInterrupt:
         print("privsynth: interrupted; no output was written", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("privsynth: terminated; no output was written", file=sys.stderr)
+        return 143
     except MemoryError:
         print("privsynth: error: out of memory; try --rows or a smaller input", file=sys.stderr)
         return EXIT_INTERNAL
@@ -153,6 +182,7 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         force=args.force,
         canaries=args.canaries,
         policy=args.policy,
+        max_memory=args.max_memory,
         command=["privsynth", *argv],
         progress=not args.quiet,
     )

@@ -102,11 +102,18 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class OutputConfig:
+    neutralise_formulas: bool
+
+
+@dataclass(frozen=True)
 class Config:
     seed: int
     policy: str
     rows: int
     holdout_share: float
+    max_memory: str
+    output: OutputConfig
     scan: ScanConfig
     tabular: TabularConfig
     text: TextConfig
@@ -352,6 +359,9 @@ def _check_cross_rules(cfg: Config) -> None:
     from privsynth.pii.scrub import OPERATORS
 
     validate_user_recognizers(cfg.scan.recognizers)
+    from privsynth.resources import parse_memory
+
+    parse_memory(cfg.max_memory)
     if cfg.text.scrub_operator not in OPERATORS:
         raise ConfigError(
             f"text.scrub_operator '{cfg.text.scrub_operator}' is unknown; "

@@ -12,6 +12,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from privsynth.errors import InputError, OutputError
@@ -109,7 +110,11 @@ def _infer_csv_column(s: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.notna().all():
         out = pd.to_numeric(s.str.strip(), errors="coerce")
-        if (out.dropna() % 1 == 0).all() and out.abs().max() < 2**53:
+        finite = out[np.isfinite(out.astype(float))]
+        integral = bool((finite % 1 == 0).all()) and len(finite) == out.notna().sum()
+        if integral and values.str.fullmatch(r"[+-]?\d+").all() and finite.abs().max() >= 2**53:
+            return s  # integers too large for a float are codes (IDs, account numbers)
+        if integral and out.abs().max() < 2**53:
             return out.astype("Int64")
         return out
     return s
@@ -158,19 +163,24 @@ def _read_jsonl(p: Path) -> pd.DataFrame:
         raise InputError(f"{p.name} is not valid JSON Lines") from None
 
 
+def _neutral(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES) else value
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix cells that a spreadsheet would run as formulas with a single quote."""
+    """Prefix cells (and column names) that a spreadsheet would run as formulas with a quote."""
     out = df.copy()
+    out.columns = [_neutral(str(c)) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object:
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_PREFIXES) else v
-            )
+            out[col] = out[col].map(_neutral)
     return out
 
 
-def frame_to_csv_bytes(df: pd.DataFrame) -> bytes:
-    return neutralise_formulas(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
+def frame_to_csv_bytes(df: pd.DataFrame, neutralise: bool = True) -> bytes:
+    """CSV bytes; with ``neutralise`` (``output.neutralise_formulas``), formula cells are quoted."""
+    frame = neutralise_formulas(df) if neutralise else df
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def check_output_dir(outdir: str | Path, force: bool) -> Path:

@@ -56,7 +56,9 @@ def split_holdout(df: pd.DataFrame, share: float, seed: int) -> tuple[pd.DataFra
     n = len(df)
     n_hold = int(round(n * share))
     if n < MIN_ROWS or n_hold < 1 or n - n_hold < 2:
-        raise InputError(f"the input has {n} rows; privsynth needs at least {MIN_ROWS}")
+        raise InputError(
+            f"the input has {n} row{'s' if n != 1 else ''}; privsynth needs at least {MIN_ROWS}"
+        )
     order = np.random.default_rng([seed, 7]).permutation(n)
     return df.iloc[np.sort(order[n_hold:])], df.iloc[np.sort(order[:n_hold])]
 
@@ -88,12 +90,16 @@ def _sample_with_suppression(
     kept: list[pd.DataFrame] = []
     counts = {"too_close": 0, "rare_quasi_identifier_combination": 0, "rounds": 0}
     have = 0
+    keep_rate = 0.9
     for r in range(rounds):
         need = n - have
         if need <= 0:
             break
-        batch = synth.sample(int(need * 1.1) + 5, seed + 1000 * r)
+        # Oversample by the share the rule kept so far, so a few rounds are enough.
+        size = int(need / max(keep_rate, 0.05) * 1.1) + 5
+        batch = synth.sample(size, seed + 1000 * r)
         close, rare = rule.flags(batch)
+        keep_rate = max(float((~(close | rare)).mean()), 0.0) if len(batch) else keep_rate
         counts["too_close"] += int(close.sum())
         counts["rare_quasi_identifier_combination"] += int((rare & ~close).sum())
         counts["rounds"] = r + 1
@@ -115,6 +121,21 @@ def _tag_for(column: str, scan: ScanResult) -> str:
     return _TAG_BY_KIND.get(identifier_kind(column, scan.entity_of(column)), "ID")
 
 
+def _infinite_to_missing(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """No model or check can use +/-inf; they become missing values, counted per column."""
+    counts: dict[str, int] = {}
+    for col in df.columns:
+        if pd.api.types.is_float_dtype(df[col].dtype):
+            mask = np.isinf(df[col].to_numpy(dtype=float, na_value=np.nan))
+            if mask.any():
+                counts[str(col)] = int(mask.sum())
+    if counts:
+        df = df.copy()
+        for col in counts:
+            df[col] = df[col].where(~np.isinf(df[col].astype(float)))
+    return df, counts
+
+
 def synthesize(
     df: pd.DataFrame,
     config: Config,
@@ -123,8 +144,12 @@ def synthesize(
     input_info: dict[str, Any] | None = None,
     command: list[str] | None = None,
     progress: bool = False,
+    notes: list[str] | None = None,
 ) -> RunResult:
-    """Run the whole pipeline on a DataFrame. The API behind ``privsynth run``."""
+    """Run the whole pipeline on a DataFrame. The API behind ``privsynth run``.
+
+    ``notes`` are what happened to the input before it got here (sampling, say); the report
+    lists them with the pipeline's own."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -140,6 +165,9 @@ def synthesize(
     df = df.reset_index(drop=True)
     df.columns = [str(c) for c in df.columns]
     seed = config.seed
+    notes = list(notes or [])
+    df, infinite = _infinite_to_missing(df)
+    notes += [f"{col}: {n} infinite value(s) treated as missing" for col, n in infinite.items()]
 
     # One detector for the run: the scan, the scrubber and the re-scan of generated text share
     # its engine and its cache.
@@ -347,6 +375,7 @@ def synthesize(
         text=text_report,
         command=command,
         timings=timings,
+        notes=notes,
         plots=fidelity_plots(
             train[modelled], syn_all[modelled], schema, config.tabular.rare_category_min_count
         ),

@@ -66,6 +66,11 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
         values = pd.to_numeric(non_null, errors="coerce").astype(float)
         finite = values[np.isfinite(values)]
         if len(finite) and bool(np.all(np.mod(finite, 1) == 0)):
+            if float(np.abs(finite).max()) >= 2**53:
+                # Beyond a float's exact range: codes, not quantities.
+                return ColumnSchema(
+                    name, "categorical", n_distinct=n_distinct, null_share=null_share
+                )
             return ColumnSchema(name, "integer", n_distinct=n_distinct, null_share=null_share)
         return ColumnSchema(
             name,

@@ -72,6 +72,7 @@ def build_report(
     command: list[str] | None,
     timings: dict[str, float],
     plots: dict[str, Any] | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
     provenance = {
         "input_sha256": input_info.get("sha256"),
@@ -94,6 +95,7 @@ def build_report(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "decision": decision.as_dict(),
         "input": input_info,
+        "notes": list(notes or []),
         "columns": [
             {
                 "name": c.name,

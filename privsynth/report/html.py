@@ -71,7 +71,9 @@ def render_html(report: dict[str, Any]) -> str:
         "</ul></div></section>",
         "<section id='input'><h2>2. Input</h2><table>",
         *[f"<tr><th>{_e(k)}</th><td>{_fmt(v)}</td></tr>" for k, v in inp.items()],
-        "</table></section>",
+        "</table>",
+        _notes(report.get("notes") or []),
+        "</section>",
         "<section id='columns'><h2>3. Column inventory</h2>",
         _role_summary(report["columns"]),
         "<p class='muted'>Examples are redacted to their shape (X letter, 9 digit).</p>",
@@ -109,6 +111,13 @@ def render_html(report: dict[str, Any]) -> str:
 
 COLLAPSE_AFTER = 30
 _PLOT_KEYS = {"histogram", "roc", "per_column", "per_subset"}
+
+
+def _notes(notes: list[str]) -> str:
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    return f"<h3>What happened to the input</h3><ul class='notes'>{items}</ul>"
 
 
 def _role_summary(columns: list[dict[str, Any]]) -> str:

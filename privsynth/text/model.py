@@ -51,8 +51,20 @@ def check_model_path(path: str | os.PathLike[str]) -> Path:
         magic = handle.read(4)
     if magic != GGUF_MAGIC:
         raise ModelError(f"model file {p.name} is not a GGUF file (bad header)")
-    if p.stat().st_size < 1024:
-        raise ModelError(f"model file {p.name} is truncated ({p.stat().st_size} bytes)")
+    size = p.stat().st_size
+    if size < 1024:
+        raise ModelError(f"model file {p.name} is truncated ({size} bytes)")
+    from privsynth.text.gguf import GgufFormatError, required_size
+
+    try:
+        needed = required_size(p)
+    except GgufFormatError as exc:
+        raise ModelError(f"model file {p.name} is damaged: {exc}") from None
+    if needed > size:
+        raise ModelError(
+            f"model file {p.name} is truncated: its tensors need {needed:,} bytes, "
+            f"the file has {size:,}"
+        )
     return p
 
 

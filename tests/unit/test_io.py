@@ -86,3 +86,11 @@ def test_atomic_write_swaps_whole_folder(tmp_path: Path) -> None:
     write_outputs_atomically(out, {"c.txt": b"3"})
     assert sorted(p.name for p in out.iterdir()) == ["c.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_formula_neutralising_covers_headers_and_can_be_turned_off() -> None:
+    df = pd.DataFrame({"=cmd": ["=1+1", "ok"], "n": [-1, 2]})
+    on = frame_to_csv_bytes(df).decode()
+    assert on.splitlines()[0] == "'=cmd,n" and "'=1+1" in on and ",-1" in on
+    off = frame_to_csv_bytes(df, neutralise=False).decode()
+    assert off.splitlines()[0] == "=cmd,n" and "\n=1+1," in off
