@@ -3,7 +3,9 @@
 Prints, in one run:
 - each pipeline stage's time for N synthetic rows (default 50);
 - raw llama-cpp-python decode tokens/s for the same model, threads and a prompt of the same
-  shape, against the pipeline's own generated tokens/s, and their ratio.
+  shape, against the pipeline's own generated tokens/s (batched, ``text.batch_sequences``),
+  and their ratio;
+- the same pipeline decoding one row at a time (``batch_sequences = 1``), and the ratio.
 
 Usage: python benchmarks/bench_pipeline.py [--rows 50]
 """
@@ -39,11 +41,19 @@ def raw_decode(generator: LlamaGenerator, prompt: str, n: int, max_tokens: int) 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50)
+    parser.add_argument("--skip-single", action="store_true",
+                        help="skip the single-stream pipeline run used for the ratio")
     args = parser.parse_args()
     cfg = load_config(rows=args.rows)
     df = read_table(ROOT / "sample_data" / "customers.csv")
     model = resolve_model(None)
-    generator = LlamaGenerator(model, n_threads=cfg.text.n_threads, n_ctx=cfg.text.n_ctx)
+    single_stats = None
+    if not args.skip_single:
+        single = LlamaGenerator(model, n_threads=cfg.text.n_threads, n_ctx=cfg.text.n_ctx,
+                                batch_sequences=1)
+        single_stats = synthesize(df, cfg, generator=single).report["text"]["notes"]["stats"]
+    generator = LlamaGenerator(model, n_threads=cfg.text.n_threads, n_ctx=cfg.text.n_ctx,
+                               batch_sequences=cfg.text.batch_sequences)
     start = time.perf_counter()
     result = synthesize(df, cfg, generator=generator)
     total = time.perf_counter() - start
@@ -58,6 +68,12 @@ def main() -> None:
         "pipeline_tokens_per_second": stats["tokens_per_second"],
         "raw_decode_tokens_per_second": round(raw, 1),
         "ratio_pipeline_to_raw": round(stats["tokens_per_second"] / raw, 3),
+        "batch_sequences": cfg.text.batch_sequences,
+        "pipeline_single_stream_tokens_per_second": (
+            single_stats["tokens_per_second"] if single_stats else None),
+        "ratio_batched_to_single_stream_pipeline": (
+            round(stats["tokens_per_second"] / single_stats["tokens_per_second"], 2)
+            if single_stats else None),
         "seconds_per_1000_texts": round(
             result.report["timings_seconds"]["text:notes"] / args.rows * 1000, 0),
         "mean_tokens_per_text": round(stats["tokens"] / max(args.rows, 1), 1),

@@ -54,6 +54,7 @@ class TextConfig:
     retries: int
     template: str
     prompting: str
+    batch_sequences: int
     group_column: str
     scrub_operator: str
     ngram: int
@@ -155,6 +156,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "text.top_p": (0.0, 1.0),
     "text.examples": (0, 20),
     "text.retries": (0, 20),
+    "text.batch_sequences": (1, 64),
     "text.ngram": (2, 64),
     "text.rare_ngram_min_texts": (1, 1_000_000),
     "text.max_nearest_similarity": (0.0, 1.0),

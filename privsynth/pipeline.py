@@ -121,6 +121,13 @@ def _tag_for(column: str, scan: ScanResult) -> str:
     return _TAG_BY_KIND.get(identifier_kind(column, scan.entity_of(column)), "ID")
 
 
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB (Linux reports KB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _infinite_to_missing(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """No model or check can use +/-inf; they become missing values, counted per column."""
     counts: dict[str, int] = {}
@@ -153,11 +160,14 @@ def synthesize(
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
+    peak_rss: dict[str, float] = {}
+
     def lap(stage: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[stage] = now - clock
         clock = now
+        peak_rss[stage] = peak_rss_mb()
         logger.info("stage %s done in %.1fs", stage, timings[stage])
 
     if df.shape[0] == 0 or df.shape[1] == 0:
@@ -192,6 +202,7 @@ def synthesize(
             temperature=config.text.temperature,
             top_p=config.text.top_p,
             prompting=config.text.prompting,
+            batch_sequences=config.text.batch_sequences,
         )
 
     train, holdout = split_holdout(df, config.holdout_share, seed)
@@ -375,6 +386,7 @@ def synthesize(
         text=text_report,
         command=command,
         timings=timings,
+        peak_rss=peak_rss,
         notes=notes,
         plots=fidelity_plots(
             train[modelled], syn_all[modelled], schema, config.tabular.rare_category_min_count

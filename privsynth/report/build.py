@@ -73,6 +73,7 @@ def build_report(
     timings: dict[str, float],
     plots: dict[str, Any] | None = None,
     notes: list[str] | None = None,
+    peak_rss: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     provenance = {
         "input_sha256": input_info.get("sha256"),
@@ -119,6 +120,8 @@ def build_report(
         "text": text,
         "plots": plots or {},
         "timings_seconds": {k: round(v, 2) for k, v in timings.items()},
+        # Peak resident memory of the process at the end of each stage (a running maximum).
+        "peak_rss_mb": dict(peak_rss or {}),
         "outputs": {},
         "provenance": provenance,
     }

@@ -54,9 +54,13 @@ class LlamaGenerator:
         temperature: float = 0.8,
         top_p: float = 0.95,
         prompting: str = "auto",
+        batch_sequences: int = 1,
     ) -> None:
         self.model = model
         self.prompting = prompting
+        # >1: prompts of a group decode together, one llama.cpp sequence each (see batch.py).
+        self.batch_sequences = batch_sequences
+        self._batch: Any = None
         self.n_threads = n_threads
         self.n_ctx = n_ctx
         self.temperature = temperature
@@ -120,6 +124,35 @@ class LlamaGenerator:
         self.tokens_generated += int(out["usage"]["completion_tokens"])
         return str(text)
 
+    def generate_many(
+        self, prompts: list[str], *, seeds: list[int], max_tokens: list[int], stop: list[str]
+    ) -> list[str]:
+        """Completions for several prompts; batched unless batching is off or prompts go
+        through a chat template."""
+        if self.batch_sequences <= 1 or self.chat:
+            return [
+                self.generate(p, seed=s, max_tokens=m, stop=stop)
+                for p, s, m in zip(prompts, seeds, max_tokens, strict=True)
+            ]
+        from privsynth.text.batch import BatchDecoder
+
+        if self._batch is None:
+            with _quiet_stderr():
+                self._batch = BatchDecoder(
+                    self._load(),
+                    n_seq=self.batch_sequences,
+                    n_ctx_per_seq=min(self.n_ctx, 2048),
+                    n_threads=self.n_threads,
+                    temperature=self.temperature,
+                    top_p=self.top_p,
+                )
+        before = self._batch.tokens_generated
+        start = time.perf_counter()
+        texts = self._batch.generate(prompts, seeds=seeds, max_tokens=max_tokens, stop=stop)
+        self.seconds += time.perf_counter() - start
+        self.tokens_generated += self._batch.tokens_generated - before
+        return texts
+
     @property
     def tokens_per_second(self) -> float:
         return self.tokens_generated / self.seconds if self.seconds else 0.0
@@ -132,6 +165,7 @@ class LlamaGenerator:
             "n_ctx": self.n_ctx,
             "temperature": self.temperature,
             "top_p": self.top_p,
+            "batch_sequences": self.batch_sequences,
             "prompting": (
                 "not decided (model not loaded)"
                 if self.prompting == "auto" and self._llm is None

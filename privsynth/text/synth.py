@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from collections import Counter, defaultdict
@@ -219,26 +220,62 @@ class TextSynthesizer:
         # Rows of a group share every prompt token up to their record, and llama.cpp keeps the
         # evaluated prefix, so only the record line is evaluated again.
         order = sorted(range(len(rows)), key=lambda i: (groups[i], records[i]))
-        texts: list[str] = [""] * len(rows)
-        bar = tqdm(
-            order, desc=f"text:{self.column}", unit="row", disable=not self.progress, leave=False
-        )
-        tokens_before = int(getattr(self.generator, "tokens_generated", 0))
-        seconds_before = float(getattr(self.generator, "seconds", 0.0))
-        for i in bar:
+        prompts: dict[int, str] = {}
+        limits: dict[int, int] = {}
+        for i in order:
             summary = self.groups_.get(groups[i]) or self.groups_[""]
-            prompt = self.template_.render(
+            prompts[i] = self.template_.render(
                 column=self.column,
                 words=summary.words,
                 examples=summary.exemplars,
                 record=records[i],
                 phrases=summary.phrases,
             )
-            max_tokens = min(self.config.max_tokens, 2 * summary.max_words + 10)
-            texts[i] = self._one(prompt, i, max_tokens, personas[i], faker, stats, forbidden)
-            tps = getattr(self.generator, "tokens_per_second", 0.0)
-            if tps:
-                bar.set_postfix(tok_s=f"{tps:.1f}")
+            limits[i] = min(self.config.max_tokens, 2 * summary.max_words + 10)
+        bar = tqdm(
+            total=len(order), desc=f"text:{self.column}", unit="row",
+            disable=not self.progress, leave=False,
+        )
+        tokens_before = int(getattr(self.generator, "tokens_generated", 0))
+        seconds_before = float(getattr(self.generator, "seconds", 0.0))
+        accepted: dict[int, str] = {}
+        pending = list(order)
+        # Round r is every row's r-th attempt; a round goes to the model one group at a time,
+        # so a batching generator decodes rows that share their few-shot prefix together.
+        for attempt in range(self.config.retries + 1):
+            if not pending:
+                break
+            still: list[int] = []
+            for _, members in itertools.groupby(pending, key=lambda i: groups[i]):
+                rows_in = list(members)
+                raws = self._complete(
+                    [prompts[i] for i in rows_in],
+                    [(self.seed * 1_000_003 + i * 7919 + attempt) % (2**31 - 1) for i in rows_in],
+                    [limits[i] for i in rows_in],
+                )
+                for i, raw in zip(rows_in, raws, strict=True):
+                    text = " ".join(raw.split())
+                    reason = self.filter_.reason(text)
+                    if reason is None:
+                        accepted[i] = text
+                        bar.update(1)
+                    else:
+                        stats.rejected[reason] += 1
+                        still.append(i)
+                tps = getattr(self.generator, "tokens_per_second", 0.0)
+                if tps:
+                    bar.set_postfix(tok_s=f"{tps:.1f}")
+            pending = still
+        bar.update(len(pending))
+        bar.close()
+        texts: list[str] = [""] * len(rows)
+        for i in order:  # placeholders are filled in a fixed order, whatever was retried
+            if i in accepted:
+                stats.generated += 1
+                texts[i] = fill_placeholders(accepted[i], personas[i], faker, forbidden)
+            else:
+                stats.fallbacks += 1
+                texts[i] = FALLBACK_TEXT
         stats.tokens = int(getattr(self.generator, "tokens_generated", 0)) - tokens_before
         stats.seconds = float(getattr(self.generator, "seconds", 0.0)) - seconds_before
         own_values = [
@@ -248,27 +285,15 @@ class TextSynthesizer:
         texts = self._rescan(texts, personas, own_values, faker, stats, forbidden)
         return texts, stats
 
-    def _one(
-        self,
-        prompt: str,
-        i: int,
-        max_tokens: int,
-        persona: Persona,
-        faker: IdentifierFaker,
-        stats: TextStats,
-        forbidden: frozenset[str],
-    ) -> str:
-        for attempt in range(self.config.retries + 1):
-            seed = (self.seed * 1_000_003 + i * 7919 + attempt) % (2**31 - 1)
-            raw = self.generator.generate(prompt, seed=seed, max_tokens=max_tokens, stop=["\n"])
-            text = " ".join(raw.split())
-            reason = self.filter_.reason(text)
-            if reason is None:
-                stats.generated += 1
-                return fill_placeholders(text, persona, faker, forbidden)
-            stats.rejected[reason] += 1
-        stats.fallbacks += 1
-        return FALLBACK_TEXT
+    def _complete(self, prompts: list[str], seeds: list[int], limits: list[int]) -> list[str]:
+        """Raw completions: batched when the generator can decode several prompts at once."""
+        many = getattr(self.generator, "generate_many", None)
+        if many is not None and len(prompts) > 1:
+            return list(many(prompts, seeds=seeds, max_tokens=limits, stop=["\n"]))
+        return [
+            self.generator.generate(p, seed=seed, max_tokens=m, stop=["\n"])
+            for p, seed, m in zip(prompts, seeds, limits, strict=True)
+        ]
 
     def _rescan(
         self,

@@ -215,7 +215,12 @@ def test_a_model_failure_mid_run_writes_nothing(small_customers, tmp_path, monke
             raise TextGenerationError("generation failed: RuntimeError")
         return " <PERSON> asked about the plan and the bill today."
 
+    def flaky_many(self, prompts, *, seeds, max_tokens, stop):
+        return [flaky(self, p, seed=s, max_tokens=m, stop=stop)
+                for p, s, m in zip(prompts, seeds, max_tokens, strict=True)]
+
     monkeypatch.setattr(LlamaGenerator, "generate", flaky)
+    monkeypatch.setattr(LlamaGenerator, "generate_many", flaky_many)
     monkeypatch.setattr(LlamaGenerator, "chat", property(lambda self: False))
     code = main(["run", str(csv), "-o", str(tmp_path / "out"), "--rows", "10"])
     err = capsys.readouterr().err

@@ -75,3 +75,26 @@ def test_prompt_injection_in_source_text_never_reaches_the_real_model(
     assert excluded.get("instruction_like", 0) >= 20
     replay = next(c for c in result.report["checks"] if c["name"] == "pii_replay")
     assert replay["value"] == 0
+
+
+def test_batched_decoding_is_seeded_and_respects_stops_and_limits() -> None:
+    batched = LlamaGenerator(resolve_model(None), n_threads=2, n_ctx=1024, batch_sequences=4)
+    prefix = (
+        "Support notes.\nRecord: plan=Basic\nEntry: <PERSON> asked about a refund.\n"
+        "Record: plan=Plus\nEntry: The router was replaced and the line works again.\n"
+    )
+    prompts = [prefix + f"Record: plan={p}\nEntry:" for p in ["Premium", "Basic", "Plus"] * 3]
+    seeds = list(range(100, 109))
+    limits = [6, 12, 20] * 3
+    first = batched.generate_many(prompts, seeds=seeds, max_tokens=limits, stop=["\n"])
+    again = batched.generate_many(prompts, seeds=seeds, max_tokens=limits, stop=["\n"])
+    assert first == again  # same prompts and seeds, same texts
+    assert len(first) == 9 and sum(bool(t.strip()) for t in first) >= 7
+    assert not any("\n" in t for t in first)
+    for text, limit in zip(first, limits, strict=True):
+        # A token is at least one character, and rarely more than a dozen.
+        assert len(batched._load().tokenize(text.encode(), add_bos=False)) <= limit + 1
+    other = batched.generate_many(prompts, seeds=[s + 1 for s in seeds], max_tokens=limits,
+                                  stop=["\n"])
+    assert other != first
+    assert batched.describe()["batch_sequences"] == 4

@@ -1,0 +1,275 @@
+"""Decoding several prompts at once: one llama.cpp batch, one sequence per prompt.
+
+A small model on a CPU spends a decode step reading its weights for a single token
+(matrix-vector work). With S sequences in one batch, each step reads the weights once for S
+tokens (matrix-matrix work), so aggregate tokens/s grows with S until compute is the limit.
+Prompts of one group share their few-shot prefix; it is evaluated once and shared with every
+sequence through the KV cache (``llama_memory_seq_cp``), so prompt evaluation is paid once.
+
+Each sequence has its own sampler chain (repeat penalty, top-k 40, top-p, min-p 0.05,
+temperature, and a distribution seeded by that row's seed), the same chain llama-cpp-python
+uses for single-stream completion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from privsynth.errors import TextGenerationError
+
+# KV cells a slot expects to need beyond the shared prefix (record line + output).
+SLOT_CELLS = 256
+
+
+@dataclass
+class _Seq:
+    index: int
+    tokens: list[int]
+    seed: int
+    max_tokens: int
+    sampler: Any = None
+    pos: int = 0
+    out: list[int] = field(default_factory=list)
+    text: str = ""
+    done: bool = False
+    batch_index: int = -1
+    next_token: int | None = None
+    slot: int = -1
+
+
+class BatchDecoder:
+    """Generates completions for many prompts with ``n_seq`` sequences decoded together."""
+
+    def __init__(
+        self,
+        llm: Any,
+        *,
+        n_seq: int = 8,
+        n_ctx_per_seq: int = 1024,
+        n_threads: int = 2,
+        temperature: float = 0.8,
+        top_p: float = 0.95,
+        repeat_penalty: float = 1.1,
+    ) -> None:
+        import llama_cpp
+
+        self.llm = llm
+        self.n_seq = n_seq
+        self.temperature = temperature
+        self.top_p = top_p
+        self.repeat_penalty = repeat_penalty
+        model = llm._model.model
+        self.vocab = llama_cpp.llama_model_get_vocab(model)
+        self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
+        params = llama_cpp.llama_context_default_params()
+        # One shared prompt prefix, plus room for each slot's own record line and output.
+        params.n_ctx = n_ctx_per_seq + n_seq * SLOT_CELLS
+        params.n_batch = 512
+        params.n_ubatch = 512
+        params.n_seq_max = n_seq + 1  # the slots, and one holder of the shared prefix
+        params.n_threads = n_threads
+        params.n_threads_batch = n_threads
+        params.kv_unified = True  # sequences share the prompt prefix's cache cells
+        self.ctx = llama_cpp.llama_init_from_model(model, params)
+        if not self.ctx:
+            raise TextGenerationError("could not create a batched llama.cpp context")
+        self.n_ctx_per_seq = n_ctx_per_seq
+        self.n_ctx = params.n_ctx
+        self.n_batch = params.n_batch
+        self.batch = llama_cpp.llama_batch_init(self.n_batch, 0, n_seq + 1)
+        self.memory = llama_cpp.llama_get_memory(self.ctx)
+        self.tokens_generated = 0
+        self.prompt_tokens = 0
+
+    def close(self) -> None:
+        import llama_cpp
+
+        if self.ctx:
+            llama_cpp.llama_batch_free(self.batch)
+            llama_cpp.llama_free(self.ctx)
+            self.ctx = None
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        seeds: Sequence[int],
+        max_tokens: Sequence[int],
+        stop: Sequence[str],
+    ) -> list[str]:
+        """Completions in prompt order.
+
+        Continuous batching: up to ``n_seq`` prompts decode together, and a finished one's
+        slot takes the next prompt at once. The prompts' common prefix is evaluated once into
+        a holder sequence and copied into each slot. Pass prompts that share their few-shot
+        prefix (one group) together."""
+        import llama_cpp
+
+        if not prompts:
+            return []
+        llama_cpp.llama_memory_clear(self.memory, True)
+        queue = [
+            _Seq(i, self._tokens(p, m), s, m)
+            for i, (p, s, m) in enumerate(zip(prompts, seeds, max_tokens, strict=True))
+        ]
+        shared = _common_prefix([q.tokens for q in queue])
+        shared = min(shared, min(len(q.tokens) for q in queue) - 1)
+        holder = self.n_seq  # a sequence id no slot uses
+        if shared > 0:
+            self._decode_prompt(queue[0].tokens[:shared], holder)
+            self.prompt_tokens += shared
+        waiting = list(reversed(queue))
+        slots: list[_Seq | None] = [None] * self.n_seq
+        try:
+            while waiting or any(slots):
+                entries: list[tuple[int, int, int, bool]] = []
+                owners: list[_Seq] = []
+                # One token for every sequence that is generating.
+                for slot, seq in enumerate(slots):
+                    if seq is not None and seq.next_token is not None:
+                        if self._advance(seq, list(stop)):
+                            seq.sampler.close()
+                            llama_cpp.llama_memory_seq_rm(self.memory, slot, -1, -1)
+                            slots[slot] = None
+                            continue
+                        entries.append((seq.next_token, seq.pos, slot, True))
+                        owners.append(seq)
+                        seq.pos += 1
+                # Free slots take the next prompts, as far as the batch has room.
+                for slot in range(self.n_seq):
+                    if slots[slot] is not None or not waiting:
+                        continue
+                    seq = waiting[-1]
+                    suffix = seq.tokens[shared:]
+                    if entries and len(entries) + len(suffix) > self.n_batch:
+                        break
+                    used = shared + sum(
+                        len(q.tokens) - shared + q.max_tokens for q in slots if q is not None
+                    )
+                    if any(slots) and used + len(suffix) + seq.max_tokens > self.n_ctx:
+                        break  # the cache is full; wait for a slot to finish
+                    waiting.pop()
+                    slots[slot] = seq
+                    seq.sampler = self._sampler(seq.seed)
+                    seq.slot = slot
+                    if shared > 0:
+                        llama_cpp.llama_memory_seq_cp(self.memory, holder, slot, -1, -1)
+                    seq.pos = shared
+                    if len(suffix) > self.n_batch - len(entries):  # a long suffix on its own
+                        self._decode_prompt(suffix[:-1], slot, start_pos=shared)
+                        seq.pos += len(suffix) - 1
+                        suffix = suffix[-1:]
+                    for j, tok in enumerate(suffix):
+                        entries.append((tok, seq.pos, slot, j == len(suffix) - 1))
+                        owners.append(seq)
+                        seq.pos += 1
+                    self.prompt_tokens += len(seq.tokens) - shared
+                if not entries:
+                    continue
+                self._fill(entries)
+                self._decode()
+                for i, (owner, entry) in enumerate(zip(owners, entries, strict=True)):
+                    if entry[3]:
+                        owner.next_token = llama_cpp.llama_sampler_sample(
+                            owner.sampler.sampler, self.ctx, i
+                        )
+        finally:
+            for seq in queue:
+                if seq.sampler is not None and not seq.done:
+                    seq.sampler.close()
+        return [q.text for q in queue]
+
+    def _tokens(self, prompt: str, max_tokens: int) -> list[int]:
+        tokens: list[int] = self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        budget = self.n_ctx_per_seq - max_tokens - 1
+        if len(tokens) > budget:  # keep the end: the record and the answer cue
+            tokens = tokens[:1] + tokens[len(tokens) - budget + 1 :]
+        return tokens
+
+    def _advance(self, seq: _Seq, stop: list[str]) -> bool:
+        """Take the sampled token; True when the sequence is finished."""
+        import llama_cpp
+
+        tok = seq.next_token
+        if tok is None or llama_cpp.llama_vocab_is_eog(self.vocab, tok):
+            seq.done = True
+            return True
+        seq.out.append(tok)
+        self.tokens_generated += 1
+        seq.text = self.llm.detokenize(seq.out).decode("utf-8", errors="ignore")
+        hit = _first_stop(seq.text, stop)
+        if hit is not None:
+            seq.text = seq.text[:hit]
+            seq.done = True
+            return True
+        if len(seq.out) >= seq.max_tokens:
+            seq.done = True
+            return True
+        return False
+
+    def _sampler(self, seed: int) -> Any:
+        from llama_cpp._internals import LlamaSampler
+
+        sampler = LlamaSampler()
+        sampler.add_penalties(
+            n_vocab=self.n_vocab,
+            penalty_last_n=64,
+            penalty_repeat=self.repeat_penalty,
+            penalty_freq=0.0,
+            penalty_present=0.0,
+        )
+        sampler.add_top_k(40)
+        sampler.add_top_p(self.top_p, 1)
+        sampler.add_min_p(0.05, 1)
+        sampler.add_temp(self.temperature)
+        sampler.add_dist(seed & 0xFFFFFFFF)
+        return sampler
+
+    def _fill(self, entries: list[tuple[int, int, int, bool]]) -> None:
+        """entries: (token, position, sequence id, want logits)."""
+        b = self.batch
+        for i, (tok, pos, seq_id, logits) in enumerate(entries):
+            b.token[i] = tok
+            b.pos[i] = pos
+            b.n_seq_id[i] = 1
+            b.seq_id[i][0] = seq_id
+            b.logits[i] = logits
+        b.n_tokens = len(entries)
+
+    def _decode(self) -> None:
+        import llama_cpp
+
+        rc = llama_cpp.llama_decode(self.ctx, self.batch)
+        if rc != 0:
+            raise TextGenerationError(f"llama_decode failed (code {rc})")
+
+    def _decode_prompt(self, tokens: list[int], seq_id: int, start_pos: int = 0) -> None:
+        for off in range(0, len(tokens), self.n_batch):
+            part = tokens[off : off + self.n_batch]
+            self._fill([(t, start_pos + off + j, seq_id, False) for j, t in enumerate(part)])
+            self._decode()
+
+
+def _common_prefix(token_lists: list[list[int]]) -> int:
+    if not token_lists:
+        return 0
+    first = token_lists[0]
+    n = min(len(t) for t in token_lists)
+    for i in range(n):
+        tok = first[i]
+        if any(t[i] != tok for t in token_lists[1:]):
+            return i
+    return n
+
+
+def _first_stop(text: str, stop: list[str]) -> int | None:
+    hits = [text.find(s) for s in stop if s and s in text]
+    return min(hits) if hits else None
