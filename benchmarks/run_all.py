@@ -1,4 +1,4 @@
-"""Run every benchmark script in this folder, one after another."""
+"""Run every benchmark script in this folder, one after another; report the ones that failed."""
 
 import subprocess
 import sys
@@ -6,6 +6,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+failed = []
 for script in sorted(HERE.glob("bench_*.py")):
     print(f"== {script.name}", flush=True)
-    subprocess.run([sys.executable, str(script)], check=True)
+    if subprocess.run([sys.executable, str(script)]).returncode != 0:
+        failed.append(script.name)
+if failed:
+    print(f"failed: {', '.join(failed)}")
+    sys.exit(1)

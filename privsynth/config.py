@@ -66,6 +66,7 @@ class TextConfig:
 class ChecksConfig:
     bootstrap: int
     min_eval_rows: int
+    max_eval_rows: int
     attacks: int
     canaries: int
     utility_target: str
@@ -162,6 +163,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "text.max_nearest_similarity": (0.0, 1.0),
     "checks.bootstrap": (10, 100000),
     "checks.min_eval_rows": (0, 10_000_000),
+    "checks.max_eval_rows": (0, 100_000_000),
     "checks.attacks": (10, 1_000_000),
     "checks.canaries": (0, 1000),
     "suppression.distance_quantile": (0.0, 0.5),

@@ -287,7 +287,9 @@ def synthesize(
     phone_formats = (
         df[phone_cols[0]].dropna().astype(str).head(200).tolist() if phone_cols else None
     )
-    personas = faker.personas(n_rows, forbidden, phone_formats)
+    # Personas feed identifier columns and generated text; a table with neither needs none.
+    needs_personas = bool(ident_cols) or (use_text and bool(text_cols))
+    personas = faker.personas(n_rows if needs_personas else 0, forbidden, phone_formats)
     for col in ident_cols:
         syn[col] = faker.column(col, scan.entity_of(col), df[col], personas)
         treatments[col] = "replaced with fakes"
@@ -344,6 +346,12 @@ def synthesize(
         canaries=None if canaries is None else canaries.rows[modelled],
         canary_strings=frozenset() if canaries is None else canaries.strings,
     )
+    if len(ctx.train) < len(train) or len(ctx.synthetic) < len(syn_all):
+        notes.append(
+            f"the checks judged seeded samples of {len(ctx.train):,} training, "
+            f"{len(ctx.holdout):,} holdout and {len(ctx.synthetic):,} synthetic rows "
+            f"(checks.max_eval_rows); canaries and identifier replay saw every output row"
+        )
     results: list[CheckResult] = run_checks(ctx, config.gate)
     decision = decide(results, config.gate, refusals)
     lap("checks")

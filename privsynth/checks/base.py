@@ -110,6 +110,8 @@ class CheckContext:
     utility_target: str = ""
     # Free-text columns by name, for the text checks.
     texts: dict[str, TextColumn] = field(default_factory=dict, repr=False)
+    # Every synthetic row, when ``synthetic`` is a sample of them (checks.max_eval_rows).
+    synthetic_all: pd.DataFrame | None = field(default=None, repr=False)
     # Work shared between checks (e.g. nearest-neighbour distances), computed once.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -121,9 +123,13 @@ class CheckContext:
         """A context whose settings come from the config and whose roles come from the scan."""
         from privsynth.pii.scan import QUASI, SENSITIVE
 
+        cap = config.checks.max_eval_rows
+        full = synthetic[modelled].reset_index(drop=True)
         return cls(
-            train=train[modelled], holdout=holdout[modelled],
-            synthetic=synthetic[modelled].reset_index(drop=True), schema=scan.schema,
+            train=_at_most(train[modelled], cap, config.seed, 1),
+            holdout=_at_most(holdout[modelled], cap, config.seed, 2),
+            synthetic=_at_most(full, cap, config.seed, 3).reset_index(drop=True),
+            synthetic_all=full, schema=scan.schema,
             seed=config.seed, bootstrap=config.checks.bootstrap,
             rare_min_count=config.tabular.rare_category_min_count,
             quasi_identifiers=tuple(c for c in scan.columns_with(QUASI) if c in modelled),
@@ -134,6 +140,14 @@ class CheckContext:
 
     def rng(self, salt: int = 0) -> np.random.Generator:
         return np.random.default_rng([self.seed, salt])
+
+
+def _at_most(frame: pd.DataFrame, cap: int, seed: int, salt: int) -> pd.DataFrame:
+    """A seeded uniform sample of ``cap`` rows when the frame is larger (0: no cap)."""
+    if cap <= 0 or len(frame) <= cap:
+        return frame
+    rng = np.random.default_rng([seed, 97, salt])
+    return frame.iloc[np.sort(rng.choice(len(frame), cap, replace=False))]
 
 
 class Check(Protocol):

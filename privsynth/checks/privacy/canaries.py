@@ -37,7 +37,9 @@ class Canaries:
         percentile = float("nan")
         if cols:
             enc = MixedEncoder({c: ctx.schema[c] for c in cols}).fit(ctx.train)
-            syn = enc.transform(ctx.synthetic)
+            # Every synthetic row: a canary copied once must be found, not sampled away.
+            every = ctx.synthetic_all if ctx.synthetic_all is not None else ctx.synthetic
+            syn = enc.transform(every)
             d_can = knn(syn, enc.transform(ctx.canaries[cols]), 1, len(cols))[0][:, 0]
             d_hold = knn(syn, enc.transform(ctx.holdout), 1, len(cols))[0][:, 0]
             reproduced = d_can == 0
