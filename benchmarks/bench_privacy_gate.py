@@ -65,7 +65,9 @@ def evaluate(name, train, holdout, synthetic, scan, cfg) -> dict:
 
 def cost_child(n: int) -> None:
     """Run every check on n real x n synthetic rows and print seconds and peak RSS."""
-    df = pd.read_csv(ADULT)
+    from adult import load_adult
+
+    df = load_adult()[0]
     cfg = load_config()
     scan = PiiScanner(cfg.scan).scan(df)
     rng = np.random.default_rng(0)
@@ -92,10 +94,10 @@ def main() -> None:
     if args.cost_child:
         cost_child(args.cost_child)
         return
-    if not ADULT.exists():
-        sys.exit(f"missing {ADULT}")
     cfg = load_config()
-    df = pd.read_csv(ADULT).sample(frac=1, random_state=0).reset_index(drop=True)
+    from adult import load_adult
+
+    df = load_adult()[0].sample(frac=1, random_state=0).reset_index(drop=True)
     scan = PiiScanner(cfg.scan).scan(df)
     cols = scan.modelled_columns()
     half = len(df) // 2

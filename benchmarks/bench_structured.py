@@ -33,10 +33,11 @@ SEED = 42
 
 
 def _split() -> tuple[pd.DataFrame, pd.DataFrame]:
-    from privsynth.io import read_table
+    from adult import load_adult
+
     from privsynth.pipeline import split_holdout
 
-    df = read_table(ADULT)
+    df, _ = load_adult()
     return split_holdout(df.reset_index(drop=True), 0.2, SEED)
 
 

@@ -232,8 +232,12 @@ def synthesize(
         # Metadata overrides ([tabular.columns]) apply to the checks and the report too.
         schema = {**schema, **synth.schema_}
         scan = dataclasses.replace(scan, schema=schema)
+        fitted = (
+            train.loc[synth.fit_index_, modelled] if synth.fit_rows_ < len(train) else None
+        )
         rule = SuppressionRule.fit(
-            train[modelled], holdout[modelled], schema, quasi, config.suppression
+            train[modelled], holdout[modelled], schema, quasi, config.suppression,
+            fitted=fitted, seed=seed,
         )
         syn_all, suppressed = _sample_with_suppression(synth, rule, n_eval, seed)
         if len(syn_all) < n_eval:

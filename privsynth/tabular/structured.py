@@ -48,6 +48,8 @@ class StructuredSynthesizer:
             df = df.iloc[np.sort(rng.choice(len(df), cfg.max_fit_rows, replace=False))]
             logger.info("fitting on a uniform sample of %d of %d rows", len(df), self.rows_seen_)
         self.fit_rows_ = len(df)
+        # Index labels of the rows the model saw: suppression searches these.
+        self.fit_index_ = df.index
         self.constraints_ = parse_constraints(
             cfg.constraints, {c: cs.kind for c, cs in self.schema_.items()}
         )

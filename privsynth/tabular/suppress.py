@@ -6,6 +6,11 @@ Two rules, both counted in the report:
 - a row whose quasi-identifier combination (numbers in quintiles) occurs in fewer than
   ``rare_qi_min_count`` training rows reproduces a rare, re-identifying combination.
 The pipeline samples replacements for dropped rows.
+
+At scale, the nearest-row search runs against the rows the model was fitted on (at most
+``tabular.max_fit_rows``): the model never saw the others. Exact copies of *any* training row
+are still caught, by hashing every encoded training row. The holdout distances that set the
+threshold come from a seeded sample of at most ``THRESHOLD_ROWS`` holdout rows.
 """
 
 from __future__ import annotations
@@ -23,6 +28,12 @@ from privsynth.schema import ColumnSchema
 # Quasi-identifier numbers and dates are compared in quintiles: exact ages or birth dates
 # make almost every combination rare, and suppression would then remove ordinary rows.
 QI_BINS = 5
+THRESHOLD_ROWS = 50_000
+
+
+def _row_hashes(encoded: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per encoded row; equal rows (to 1e-9) hash alike."""
+    return pd.util.hash_pandas_object(pd.DataFrame(np.round(encoded, 9)), index=False).to_numpy()
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,7 @@ class SuppressionRule:
     quasi: tuple[str, ...]
     reference: tuple[pd.DataFrame, pd.DataFrame]
     schema: dict[str, ColumnSchema]
+    train_hashes: np.ndarray | None = None
 
     @classmethod
     def fit(
@@ -45,13 +57,22 @@ class SuppressionRule:
         schema: dict[str, ColumnSchema],
         quasi: list[str],
         config: SuppressionConfig,
+        fitted: pd.DataFrame | None = None,
+        seed: int = 0,
     ) -> SuppressionRule:
+        """``fitted``: the training rows the model saw, when it saw a sample of ``train``."""
         cols = list(train.columns)
-        encoder, encoded, threshold = None, None, -1.0
+        encoder, encoded, threshold, hashes = None, None, -1.0, None
         if cols and config.distance_quantile > 0 and len(holdout) >= 20:
             encoder = MixedEncoder({c: schema[c] for c in cols}).fit(pd.concat([train, holdout]))
-            encoded = encoder.transform(train)
-            d_ref = knn(encoded, encoder.transform(holdout), 1, len(cols))[0][:, 0]
+            everyone = encoder.transform(train)
+            hashes = np.unique(_row_hashes(everyone))
+            encoded = everyone if fitted is None else encoder.transform(fitted[cols])
+            probe = holdout
+            if len(holdout) > THRESHOLD_ROWS:
+                rng = np.random.default_rng([seed, 23])
+                probe = holdout.iloc[np.sort(rng.choice(len(holdout), THRESHOLD_ROWS, False))]
+            d_ref = knn(encoded, encoder.transform(probe), 1, len(cols))[0][:, 0]
             threshold = float(np.quantile(d_ref, config.distance_quantile))
         rare: frozenset[str] = frozenset()
         qis = tuple(c for c in quasi if c in cols)
@@ -59,7 +80,7 @@ class SuppressionRule:
             keys = discretise([train, holdout, train], schema, list(qis), QI_BINS)[0]
             counts = keys.value_counts()
             rare = frozenset(counts[counts < config.rare_qi_min_count].index)
-        return cls(encoder, encoded, threshold, rare, qis, (train, holdout), schema)
+        return cls(encoder, encoded, threshold, rare, qis, (train, holdout), schema, hashes)
 
     def flags(self, synthetic: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(too_close, rare_combination) boolean masks over synthetic rows."""
@@ -68,8 +89,11 @@ class SuppressionRule:
         rare = np.zeros(n, bool)
         if self.encoder is not None and self.train_encoded is not None and n:
             cols = self.encoder.columns_
-            d = knn(self.train_encoded, self.encoder.transform(synthetic[cols]), 1, len(cols))[0]
+            query = self.encoder.transform(synthetic[cols])
+            d = knn(self.train_encoded, query, 1, len(cols))[0]
             too_close = (d[:, 0] < self.threshold) | (d[:, 0] == 0)
+            if self.train_hashes is not None:
+                too_close |= np.isin(_row_hashes(query), self.train_hashes)
         if self.rare_combos and n:
             train, holdout = self.reference
             keys = discretise([train, holdout, synthetic], self.schema, list(self.quasi), QI_BINS)[

@@ -22,6 +22,18 @@ def test_suppression_flags_copies_and_rare_combinations_only() -> None:
     assert combo_rule.flags(rare_row)[1].all()
 
 
+def test_at_scale_the_search_uses_the_fitted_rows_and_hashes_catch_every_copy() -> None:
+    pop = population(3000, seed=5)[MODELLED]
+    train, holdout, fresh = pop.iloc[:1600], pop.iloc[1600:2000], pop.iloc[2000:2400]
+    fitted = train.iloc[:400]  # the rows the model saw
+    rule = SuppressionRule.fit(train, holdout, infer_schema(pop), [],
+                               load_config().suppression, fitted=fitted, seed=1)
+    assert rule.train_encoded is not None and len(rule.train_encoded) == 400
+    # Exact copies of rows the model never saw are still caught, by their hashes.
+    assert rule.flags(train.iloc[1000:1100])[0].all()
+    assert rule.flags(fresh)[0].mean() < 0.05
+
+
 def test_pipeline_plants_canaries_and_none_come_out(small_customers) -> None:
     from privsynth.pipeline import synthesize
     from tests.fakes import ScriptedGenerator
