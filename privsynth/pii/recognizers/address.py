@@ -12,6 +12,8 @@ from typing import Any
 
 import regex as re
 
+from privsynth.pii.recognizers.context import span_results
+
 STREET_SUFFIX = (
     r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl"
     r"|Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Crescent|Close|Row"
@@ -92,7 +94,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 def address_recognizer() -> Any:
-    from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
 
     class AddressRecognizer(EntityRecognizer):
         def load(self) -> None:
@@ -103,24 +105,14 @@ def address_recognizer() -> Any:
         ) -> list[RecognizerResult]:
             if "LOCATION" not in entities:
                 return []
-            return [
-                RecognizerResult(
-                    "LOCATION",
-                    start,
-                    end,
-                    score,
-                    analysis_explanation=AnalysisExplanation(
-                        recognizer="privsynth_address",
-                        original_score=score,
-                        textual_explanation="street line and the address lines after it",
-                    ),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: "privsynth_address",
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-                for start, end, score in find_addresses(text)
-            ]
+            spans = find_addresses(text)
+            return span_results(
+                spans,
+                "LOCATION",
+                "privsynth_address",
+                self.id,
+                "street line and the address lines after it",
+            )
 
     return AddressRecognizer(
         supported_entities=["LOCATION"],

@@ -54,3 +54,28 @@ def boost(
             meta[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
             result.recognition_metadata = meta
     return results
+
+
+def span_results(
+    spans: list[tuple[int, int, float]], entity: str, name: str, identifier: str, why: str
+) -> list[Any]:
+    """Presidio results for (start, end, score) spans found by one of privsynth's own
+    recognizers, with the explanation Presidio's context step expects."""
+    from presidio_analyzer import AnalysisExplanation, RecognizerResult
+
+    return [
+        RecognizerResult(
+            entity,
+            start,
+            end,
+            score,
+            analysis_explanation=AnalysisExplanation(
+                recognizer=name, original_score=score, textual_explanation=why
+            ),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
+            },
+        )
+        for start, end, score in spans
+    ]

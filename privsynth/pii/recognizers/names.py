@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import regex as re
 
+from privsynth.pii.recognizers.context import span_results
+
 if TYPE_CHECKING:
     from presidio_analyzer import RecognizerResult
 
@@ -192,7 +194,7 @@ def _initial(word: str) -> bool:
 
 
 def name_recognizer() -> Any:
-    from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+    from presidio_analyzer import EntityRecognizer
 
     class NameLexiconRecognizer(EntityRecognizer):
         def load(self) -> None:
@@ -203,24 +205,10 @@ def name_recognizer() -> Any:
         ) -> list[RecognizerResult]:
             if "PERSON" not in entities:
                 return []
-            return [
-                RecognizerResult(
-                    "PERSON",
-                    start,
-                    end,
-                    score,
-                    analysis_explanation=AnalysisExplanation(
-                        recognizer="privsynth_name_lexicon",
-                        original_score=score,
-                        textual_explanation="given name and surname lexicon",
-                    ),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: "privsynth_name_lexicon",
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-                for start, end, score in find_names(text, _proper_starts(nlp_artifacts))
-            ]
+            spans = find_names(text, _proper_starts(nlp_artifacts))
+            return span_results(
+                spans, "PERSON", "privsynth_name_lexicon", self.id, "given name and surname lexicon"
+            )
 
     return NameLexiconRecognizer(
         supported_entities=["PERSON"],
