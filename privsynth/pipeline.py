@@ -130,17 +130,17 @@ def peak_rss_mb() -> float:
 
 def _infinite_to_missing(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """No model or check can use +/-inf; they become missing values, counted per column."""
-    counts: dict[str, int] = {}
+    masks: dict[str, np.ndarray] = {}
     for col in df.columns:
         if pd.api.types.is_float_dtype(df[col].dtype):
             mask = np.isinf(df[col].to_numpy(dtype=float, na_value=np.nan))
             if mask.any():
-                counts[str(col)] = int(mask.sum())
-    if counts:
+                masks[str(col)] = mask
+    if masks:
         df = df.copy()
-        for col in counts:
-            df[col] = df[col].where(~np.isinf(df[col].astype(float)))
-    return df, counts
+        for col, mask in masks.items():
+            df[col] = df[col].where(~mask)
+    return df, {col: int(mask.sum()) for col, mask in masks.items()}
 
 
 def synthesize(

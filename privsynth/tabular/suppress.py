@@ -60,14 +60,18 @@ class SuppressionRule:
         fitted: pd.DataFrame | None = None,
         seed: int = 0,
     ) -> SuppressionRule:
-        """``fitted``: the training rows the model saw, when it saw a sample of ``train``."""
+        """``fitted``: the training rows the model saw (a subset of ``train``'s index), when it
+        saw a sample of ``train``."""
         cols = list(train.columns)
         encoder, encoded, threshold, hashes = None, None, -1.0, None
         if cols and config.distance_quantile > 0 and len(holdout) >= 20:
             encoder = MixedEncoder({c: schema[c] for c in cols}).fit(pd.concat([train, holdout]))
             everyone = encoder.transform(train)
             hashes = np.unique(_row_hashes(everyone))
-            encoded = everyone if fitted is None else encoder.transform(fitted[cols])
+            # The fitted rows are rows of train: take their encoding instead of encoding again.
+            encoded = (
+                everyone if fitted is None else everyone[train.index.get_indexer(fitted.index)]
+            )
             probe = holdout
             if len(holdout) > THRESHOLD_ROWS:
                 rng = np.random.default_rng([seed, 23])
