@@ -39,8 +39,10 @@ class MixedEncoder:
         self.columns_ = list(frame.columns)
         self.numeric_: dict[str, tuple[float, float, float]] = {}
         self.levels_: dict[str, list[str]] = {}
+        exact: list[bool] = []
         for col in self.columns_:
             if self.schema[col].kind in NUMERIC:
+                exact += [False, True]
                 vals = frame[col].astype(float).to_numpy()
                 finite = vals[np.isfinite(vals)]
                 if len(finite) == 0:
@@ -50,6 +52,10 @@ class MixedEncoder:
                     self.numeric_[col] = (lo, max(hi - lo, 1e-12), float(np.median(finite)))
             else:
                 self.levels_[col] = sorted(frame[col].fillna("__nan__").astype(str).unique())
+                exact += [True] * (len(self.levels_[col]) + 1)
+        # Encoded columns where any difference is a full mismatch (one-hot levels, missing
+        # indicators), against scaled numbers.
+        self.exact_ = np.array(exact, dtype=bool)
         return self
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
@@ -87,6 +93,57 @@ def knn(
     nn.fit(reference)
     dist, idx = nn.kneighbors(query)
     return np.round(dist / np.sqrt(max(n_columns, 1)), 9), idx
+
+
+def _row_keys(block: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per row of a 0/1-valued block."""
+    if block.shape[1] == 0:
+        return np.zeros(len(block), dtype=np.uint64)
+    return pd.util.hash_pandas_object(pd.DataFrame(block > 0), index=False).to_numpy()
+
+
+def _block_nearest_sq(reference: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distance from each query row to its nearest reference row."""
+    if reference.shape[1] == 0:
+        return np.zeros(len(query))
+    if len(reference) * len(query) <= 250_000:
+        diff = query[:, None, :] - reference[None, :, :]
+        return np.einsum("qrd,qrd->qr", diff, diff).min(axis=1)
+    # Few number columns: a space-partitioning tree beats brute force by orders of magnitude.
+    algorithm = "kd_tree" if reference.shape[1] <= 16 else "brute"
+    nn = NearestNeighbors(n_neighbors=1, algorithm=algorithm, n_jobs=1).fit(reference)
+    return np.asarray(nn.kneighbors(query)[0][:, 0] ** 2)
+
+
+def nearest_below_mismatch(
+    reference: np.ndarray, query: np.ndarray, exact: np.ndarray, n_columns: int
+) -> tuple[np.ndarray, float]:
+    """Nearest-row distances that are exact below ``cap`` = 1/sqrt(n_columns), and ``cap``
+    for rows whose nearest reference row is at least that far.
+
+    A single mismatched category or missing indicator adds 1 to the squared distance, so a
+    row closer than ``cap`` agrees on all of them: only rows sharing them exactly (one hash
+    block) are compared, on the number columns. Returns (distances, cap); distances are
+    rounded to 1e-9 like ``knn``'s.
+    """
+    n = max(n_columns, 1)
+    cap = float(np.round(1 / np.sqrt(n), 9))
+    out = np.full(len(query), cap)
+    if not len(reference) or not len(query):
+        return out, cap
+    ref_num, q_num = reference[:, ~exact], query[:, ~exact]
+    ref_keys, q_keys = _row_keys(reference[:, exact]), _row_keys(query[:, exact])
+    r_order = np.argsort(ref_keys, kind="stable")
+    r_sorted = ref_keys[r_order]
+    q_order = np.argsort(q_keys, kind="stable")
+    keys, q_start, q_count = np.unique(q_keys[q_order], return_index=True, return_counts=True)
+    lo = np.searchsorted(r_sorted, keys, "left")
+    hi = np.searchsorted(r_sorted, keys, "right")
+    for i in np.nonzero(hi > lo)[0]:
+        rows = q_order[q_start[i] : q_start[i] + q_count[i]]
+        d2 = _block_nearest_sq(ref_num[r_order[lo[i] : hi[i]]], q_num[rows])
+        out[rows] = np.minimum(np.round(np.sqrt(np.maximum(d2, 0) / n), 9), cap)
+    return out, cap
 
 
 def equal_size_sample(frame: pd.DataFrame, size: int, rng: np.random.Generator) -> pd.DataFrame:

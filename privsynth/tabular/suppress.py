@@ -10,7 +10,10 @@ The pipeline samples replacements for dropped rows.
 At scale, the nearest-row search runs against the rows the model was fitted on (at most
 ``tabular.max_fit_rows``): the model never saw the others. Exact copies of *any* training row
 are still caught, by hashing every encoded training row. The holdout distances that set the
-threshold come from a seeded sample of at most ``THRESHOLD_ROWS`` holdout rows.
+threshold come from a seeded sample of at most ``THRESHOLD_ROWS`` holdout rows. Both searches
+compare only rows that agree on every category (``nearest_below_mismatch``) whenever the
+threshold is below one full mismatch, which it nearly always is; otherwise they fall back to
+brute force.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from privsynth.checks.distance import MixedEncoder, knn
+from privsynth.checks.distance import MixedEncoder, knn, nearest_below_mismatch
 from privsynth.checks.privacy.cap import discretise
 from privsynth.config import SuppressionConfig
 from privsynth.schema import ColumnSchema
@@ -34,6 +37,21 @@ THRESHOLD_ROWS = 50_000
 def _row_hashes(encoded: np.ndarray) -> np.ndarray:
     """One 64-bit hash per encoded row; equal rows (to 1e-9) hash alike."""
     return pd.util.hash_pandas_object(pd.DataFrame(np.round(encoded, 9)), index=False).to_numpy()
+
+
+def _reference_quantile(
+    reference: np.ndarray, probe: np.ndarray, exact: np.ndarray, n_columns: int, q: float
+) -> float:
+    """The ``q`` quantile of probe-to-reference nearest distances.
+
+    Capped blocked distances give the exact quantile when the order statistics it
+    interpolates between are below the cap; otherwise the search is repeated by brute force.
+    """
+    d, cap = nearest_below_mismatch(reference, probe, exact, n_columns)
+    upper = int(np.ceil(q * (len(d) - 1)))
+    if np.partition(d, upper)[upper] >= cap:
+        d = knn(reference, probe, 1, n_columns)[0][:, 0]
+    return float(np.quantile(d, q))
 
 
 @dataclass(frozen=True)
@@ -76,8 +94,10 @@ class SuppressionRule:
             if len(holdout) > THRESHOLD_ROWS:
                 rng = np.random.default_rng([seed, 23])
                 probe = holdout.iloc[np.sort(rng.choice(len(holdout), THRESHOLD_ROWS, False))]
-            d_ref = knn(encoded, encoder.transform(probe), 1, len(cols))[0][:, 0]
-            threshold = float(np.quantile(d_ref, config.distance_quantile))
+            threshold = _reference_quantile(
+                encoded, encoder.transform(probe), encoder.exact_, len(cols),
+                config.distance_quantile,
+            )
         rare: frozenset[str] = frozenset()
         qis = tuple(c for c in quasi if c in cols)
         if qis and config.rare_qi_min_count > 1:
@@ -94,8 +114,12 @@ class SuppressionRule:
         if self.encoder is not None and self.train_encoded is not None and n:
             cols = self.encoder.columns_
             query = self.encoder.transform(synthetic[cols])
-            d = knn(self.train_encoded, query, 1, len(cols))[0]
-            too_close = (d[:, 0] < self.threshold) | (d[:, 0] == 0)
+            d, cap = nearest_below_mismatch(
+                self.train_encoded, query, self.encoder.exact_, len(cols)
+            )
+            if self.threshold > cap:  # the blocked search cannot see that far
+                d = knn(self.train_encoded, query, 1, len(cols))[0][:, 0]
+            too_close = (d < self.threshold) | (d == 0)
             if self.train_hashes is not None:
                 too_close |= np.isin(_row_hashes(query), self.train_hashes)
         if self.rare_combos and n:

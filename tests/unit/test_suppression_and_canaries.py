@@ -58,3 +58,31 @@ def test_a_model_that_copies_its_examples_cannot_leak_a_canary(small_customers) 
     assert canary["status"] == "pass" and canary["details"]["strings_found"] == 0
     assert res.report["text"]["notes"]["generator"]["exemplars_excluded"]["rare_ngram"] >= 4
     assert gen.prompts and not any("asked us to record the reference" in p for p in gen.prompts)
+
+
+def test_blocked_nearest_search_matches_brute_force_below_one_mismatch() -> None:
+    import numpy as np
+
+    from privsynth.checks.distance import MixedEncoder, knn, nearest_below_mismatch
+
+    pop = population(2500, seed=7)[MODELLED]
+    ref, query = pop.iloc[:1500], pop.iloc[1500:]
+    # Some exact copies and near copies, so small distances occur.
+    query = pd.concat([query, ref.iloc[:50]])
+    schema = infer_schema(pop)
+    enc = MixedEncoder(schema).fit(pop)
+    r, q = enc.transform(ref), enc.transform(query)
+    n = len(MODELLED)
+    got, cap = nearest_below_mismatch(r, q, enc.exact_, n)
+    brute = knn(r, q, 1, n)[0][:, 0]
+    assert np.isclose(cap, 1 / np.sqrt(n))
+    below = brute < cap
+    assert below.sum() > 50 and (~below).sum() >= 10  # both regimes are exercised
+    # brute force works through dot products, so an exact copy can come out as 1e-8
+    assert np.allclose(got[below], brute[below], atol=1e-6)
+    assert np.all(got[~below] == cap)
+    # The rule's threshold from the blocked search is the brute-force quantile.
+    from privsynth.tabular.suppress import _reference_quantile
+
+    for qq in (0.01, 0.05):
+        assert np.isclose(_reference_quantile(r, q, enc.exact_, n, qq), np.quantile(brute, qq))
