@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import tomllib
 import types
 import typing
@@ -104,6 +105,16 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class DpConfig:
+    epsilon: float
+    delta: float | str
+    bins: int
+    bounds_share: float
+    domains: dict[str, Any] = field(default_factory=dict)
+    text_exemplars: bool = False
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     neutralise_formulas: bool
 
@@ -122,6 +133,11 @@ class Config:
     checks: ChecksConfig
     suppression: SuppressionConfig
     gate: GateConfig
+    dp: DpConfig
+
+    @property
+    def differentially_private(self) -> bool:
+        return self.tabular.synthesizer.startswith("dp-")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -161,6 +177,8 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "text.ngram": (2, 64),
     "text.rare_ngram_min_texts": (1, 1_000_000),
     "text.max_nearest_similarity": (0.0, 1.0),
+    "dp.bins": (2, 64),
+    "dp.bounds_share": (0.01, 0.5),
     "checks.bootstrap": (10, 100000),
     "checks.min_eval_rows": (0, 10_000_000),
     "checks.max_eval_rows": (0, 100_000_000),
@@ -250,7 +268,7 @@ def _merge(base: dict[str, Any], user: dict[str, Any], prefix: str) -> None:
 
 
 # Tables whose keys are user data (column names, synthesizer parameters), not schema.
-_FREE_TABLES = {"roles", "params", "columns"}
+_FREE_TABLES = {"roles", "params", "columns", "domains"}
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
@@ -376,6 +394,7 @@ def _check_cross_rules(cfg: Config) -> None:
             f"text.prompting '{cfg.text.prompting}' is unknown; "
             f"choose one of {', '.join(PROMPTING)}"
         )
+    _check_dp(cfg)
     from privsynth.tabular import registry  # local: avoids importing SDV at config time
 
     if cfg.tabular.synthesizer not in registry.names():
@@ -383,3 +402,33 @@ def _check_cross_rules(cfg: Config) -> None:
             f"tabular.synthesizer '{cfg.tabular.synthesizer}' is unknown; "
             f"choose one of {', '.join(registry.names())}"
         )
+
+
+def _check_dp(cfg: Config) -> None:
+    """epsilon > 0; delta "auto" (1/n^2) or a number in (0, 1) (below 1/n is checked at fit,
+    when n is known); domains map column names to non-empty lists of distinct values."""
+    dp = cfg.dp
+    if not math.isfinite(dp.epsilon) or dp.epsilon <= 0:
+        raise ConfigError(f"config key 'dp.epsilon' must be greater than 0, got {dp.epsilon:g}")
+    if isinstance(dp.delta, str):
+        if dp.delta != "auto":
+            raise ConfigError(
+                f"config key 'dp.delta' must be \"auto\" or a number, got '{dp.delta}'"
+            )
+    elif isinstance(dp.delta, bool) or not isinstance(dp.delta, (int, float)):
+        raise ConfigError("config key 'dp.delta' must be \"auto\" or a number")
+    elif not (0 < dp.delta < 1) or not math.isfinite(dp.delta):
+        raise ConfigError(
+            f"config key 'dp.delta' must be greater than 0 and below 1/n, got {dp.delta:g}"
+        )
+    for column, values in dp.domains.items():
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, (str, int, float, bool)) for v in values)
+        ):
+            raise ConfigError(
+                f"dp.domains: '{column}' must be a non-empty list of category values"
+            )
+        if len({str(v) for v in values}) != len(values):
+            raise ConfigError(f"dp.domains: '{column}' lists a value twice")

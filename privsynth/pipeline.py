@@ -116,6 +116,43 @@ def _sample_with_suppression(
     return out, counts
 
 
+def _dp_statement(
+    accounting: dict[str, Any] | None,
+    modelled: list[str],
+    text_cols: list[str],
+    ident_cols: list[str],
+    config: Config,
+) -> dict[str, Any]:
+    """The report's privacy accounting: the budget, what it covers and what it does not."""
+    from privsynth.tabular.dp import explain
+
+    if not accounting:
+        return {"applied": False,
+                "reason": "no structured column was modelled, so no DP model was fitted"}
+    if config.dp.text_exemplars:
+        text_note = ("Text was written from scrubbed real exemplars, phrases and lengths "
+                     "(dp.text_exemplars = true): the text has no DP guarantee.")
+    else:
+        text_note = ("The LLM saw only each synthetic row and a fixed, public length: no "
+                     "exemplar or statistic of real text. Generated text is still checked "
+                     "against the real texts and regenerated when too similar; that filter "
+                     "reads real text, so the text columns are outside the formal guarantee.")
+    return {
+        "applied": True,
+        **accounting,
+        "columns_covered": list(modelled),
+        "not_covered": {
+            **{c: "replaced with fakes; never modelled" for c in ident_cols},
+            **{c: text_note for c in text_cols},
+            "audit report": "the checks, plots and scan statistics read the real data; the "
+            "report is for the reviewer and is not part of the DP release",
+        },
+        "reproducibility": "the DP noise comes from OpenDP's secure generator and cannot be "
+        "seeded; sampling from the fitted model is seeded",
+        "explanation": explain(float(accounting["epsilon"]), float(accounting["delta"])),
+    }
+
+
 def _tag_for(column: str, scan: ScanResult) -> str:
     """The placeholder that replaces this identifier column's values in real text."""
     return _TAG_BY_KIND.get(identifier_kind(column, scan.entity_of(column)), "ID")
@@ -228,18 +265,34 @@ def synthesize(
     treatments: dict[str, str] = {}
     synthesizer_info: dict[str, Any] = {}
     if modelled:
-        synth = StructuredSynthesizer(config.tabular, seed).fit(train[modelled], schema)
+        synth = StructuredSynthesizer(config.tabular, seed, config.dp).fit(
+            train[modelled], schema
+        )
+        if synth.private and not config.rows:
+            # "As many rows as the input" uses the model's noisy count: the exact training
+            # size is not part of a DP release.
+            n_rows = synth.estimated_rows() or n_rows
+            n_eval = max(n_rows, config.checks.min_eval_rows)
         # Metadata overrides ([tabular.columns]) apply to the checks and the report too.
         schema = {**schema, **synth.schema_}
         scan = dataclasses.replace(scan, schema=schema)
         fitted = (
             train.loc[synth.fit_index_, modelled] if synth.fit_rows_ < len(train) else None
         )
-        rule = SuppressionRule.fit(
-            train[modelled], holdout[modelled], schema, quasi, config.suppression,
-            fitted=fitted, seed=seed,
-        )
-        syn_all, suppressed = _sample_with_suppression(synth, rule, n_eval, seed)
+        suppressed: dict[str, Any]
+        if synth.private:
+            # Dropping rows because they sit near a real row would make the release depend on
+            # real rows outside the DP mechanism: the guarantee replaces suppression.
+            syn_all = synth.sample(n_eval, seed)
+            suppressed = {"applied": False, "reason": "differential privacy: suppression "
+                          "would read real rows outside the privacy budget"}
+        else:
+            rule = SuppressionRule.fit(
+                train[modelled], holdout[modelled], schema, quasi, config.suppression,
+                fitted=fitted, seed=seed,
+            )
+            syn_all, counts = _sample_with_suppression(synth, rule, n_eval, seed)
+            suppressed = {"applied": True, **counts}
         if len(syn_all) < n_eval:
             refusals.append(
                 f"suppression left {len(syn_all)} of {n_eval} rows; the generator "
@@ -311,7 +364,8 @@ def synthesize(
             continue
         assert generator is not None
         ts = TextSynthesizer(
-            col, generator, config.text, seed, progress=progress, detector=detector
+            col, generator, config.text, seed, progress=progress, detector=detector,
+            private=config.differentially_private and not config.dp.text_exemplars,
         )
         ts.fit(scrubbed_train[col], train[[c for c in modelled if c in train.columns]])
         generated, stats = ts.generate(syn, personas, faker, forbidden)
@@ -378,6 +432,11 @@ def synthesize(
             "synthetic_rows": int(n_rows),
         }
     )
+    if config.differentially_private:
+        synthesizer_info["differential_privacy"] = _dp_statement(
+            synthesizer_info.get("differential_privacy"), modelled, text_cols, ident_cols,
+            config,
+        )
     method = {
         "synthesizer": synthesizer_info or None,
         "identifier_faker": {"library": "faker", "locale": "en_US", "seed": seed},

@@ -258,9 +258,45 @@ def _method_section(method: dict[str, Any]) -> str:
                 for c, m in meta.items()
             )
             out.append("</table></details>")
+    if isinstance(synth, dict) and synth.get("differential_privacy"):
+        out.append(_dp_section(synth["differential_privacy"]))
     out.append("<details><summary>Full method record</summary>"
                f"<pre>{_e(json.dumps(method, indent=2))}</pre></details>")
     return "\n".join(out)
+
+
+def _dp_section(dp: dict[str, Any]) -> str:
+    """Privacy accounting: the budget, its split, what it covers, and what epsilon means."""
+    if not dp.get("applied"):
+        return f"<h3 id='dp'>Differential privacy</h3><p>Not applied: {_e(dp.get('reason'))}</p>"
+    split = dp.get("split") or {}
+    bins = split.get("bin_edges") or {}
+    table = split.get("contingency_table") or {}
+    rows = [
+        ("Guarantee", f"({dp.get('epsilon'):g}, {dp.get('delta'):.3g})-differential privacy "
+         f"({dp.get('definition')})"),
+        ("Certified epsilon", f"{dp.get('certified_epsilon')} (OpenDP's conversion of rho)"),
+        ("delta", f"{dp.get('delta'):.3g} ({dp.get('delta_source')})"),
+        ("Mechanism", dp.get("mechanism")),
+        ("Composition", dp.get("composition")),
+        ("Budget: bin edges", f"rho {bins.get('rho', 0):.4g} for {len(bins.get('columns', []))} "
+         f"number/date column(s), {bins.get('quantiles_per_column')} private quantiles each"),
+        ("Budget: marginals", f"rho {table.get('rho', 0):.4g}; {table.get('detail')}"),
+        ("Declared category lists", ", ".join(dp.get("declared_domains") or []) or "none"),
+        ("Categories discovered privately", ", ".join(dp.get("discovered_categories") or [])
+         or "none"),
+        ("Columns covered", ", ".join(dp.get("columns_covered") or []) or "none"),
+        ("Reproducibility", dp.get("reproducibility")),
+    ]
+    not_covered = dp.get("not_covered") or {}
+    return (
+        "<h3 id='dp'>Differential privacy</h3>"
+        f"<p class='dp-explain'>{_e(dp.get('explanation'))}</p><table>"
+        + "".join(f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in rows)
+        + "</table><p>Not covered by the guarantee:</p><ul>"
+        + "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in not_covered.items())
+        + "</ul>"
+    )
 
 
 def _counts(d: dict[str, Any] | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,29 @@ _FACTORIES: dict[str, Callable[..., Synthesizer]] = {
     "tvae": _sdv("tvae"),
     "copulagan": _sdv("copulagan"),
 }
+
+
+def _dp(name: str) -> Callable[..., Synthesizer]:
+    def factory(
+        params: dict[str, Any], seed: int, constraints: list[Any] | None = None
+    ) -> Synthesizer:
+        """``params``: epsilon, delta, bins, bounds_share, domains (the [dp] keys), and
+        bounds {column: (min, max)} in model units; missing keys take the [dp] defaults."""
+        from privsynth.config import default_config
+        from privsynth.tabular.dp import DpSynthesizer
+
+        d = {**dataclasses.asdict(default_config().dp), "bounds": {}, **params}
+        return DpSynthesizer(
+            name, d["epsilon"], d["delta"], d["bins"], d["bounds_share"], d["domains"],
+            d["bounds"], seed,
+        )
+
+    return factory
+
+
+# Differentially private synthesizers: the structured stage passes the [dp] budget.
+DP_NAMES = ("dp-aim", "dp-mst")
+_FACTORIES.update({name: _dp(name) for name in DP_NAMES})
 
 
 def names() -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from privsynth.config import TabularConfig
+from privsynth.config import DpConfig, TabularConfig
 from privsynth.errors import ConfigError, NotFittedError
 from privsynth.schema import ColumnSchema, target_like
 from privsynth.tabular import metadata, registry
@@ -32,9 +33,14 @@ class StructuredSynthesizer:
     - Mixture: one model per level of a target-like column and per cluster (see ``mixture``).
     """
 
-    def __init__(self, config: TabularConfig, seed: int) -> None:
+    def __init__(self, config: TabularConfig, seed: int, dp: DpConfig | None = None) -> None:
         self.config = config
         self.seed = seed
+        self.dp = dp
+
+    @property
+    def private(self) -> bool:
+        return self.config.synthesizer in registry.DP_NAMES
 
     def fit(
         self, df: pd.DataFrame, schema: dict[str, ColumnSchema]
@@ -53,6 +59,8 @@ class StructuredSynthesizer:
         self.constraints_ = parse_constraints(
             cfg.constraints, {c: cs.kind for c, cs in self.schema_.items()}
         )
+        if self.private:
+            return self._fit_private(df)
         self.rare_ = RareCategoryProtector(cfg.rare_category_min_count, self.seed)
         self.rare_.fit(df, self.schema_)
         self.clipper_ = ExtremeValueClipper(
@@ -72,6 +80,47 @@ class StructuredSynthesizer:
             self.model_ = registry.create(cfg.synthesizer, params, self.seed, self.constraints_)
         self.model_.fit(self.clipper_.transform(self.rare_.transform(df)), self.schema_)
         return self
+
+    def _fit_private(self, df: pd.DataFrame) -> StructuredSynthesizer:
+        """The DP path: every statistic of the real rows goes through the DP synthesizer.
+
+        Value protection that reads real values (rare-category pooling, clipping at the k-th
+        value), stratification and mixtures would spend privacy outside the budget, so they are
+        off; clipping to declared bounds is public and stays. Only rejection constraints
+        (positive, negative), which are post-processing, are allowed."""
+        cfg = self.config
+        sdv_constraints = [c for c in self.constraints_ if c.sdv]
+        if sdv_constraints:
+            raise ConfigError(
+                f"tabular.constraints: {sdv_constraints[0].type} constraints are not available "
+                f"with {cfg.synthesizer}; only positive and negative are"
+            )
+        if cfg.stratify_by not in ("", "none"):
+            raise ConfigError(f"tabular.stratify_by is not available with {cfg.synthesizer}")
+        dp = self.dp
+        if dp is None:
+            raise ConfigError(f"{cfg.synthesizer} needs a [dp] budget")
+        self.rare_ = RareCategoryProtector(0, self.seed).fit(df, self.schema_)
+        self.clipper_ = ExtremeValueClipper(0, False, metadata.bounds(cfg.columns)).fit(
+            df, self.schema_
+        )
+        # Declared bounds in model units (numbers, days for dates); they are public.
+        numeric_bounds = {
+            c: (lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None)
+            for c, (lo, hi) in self.clipper_.bounds_.items()
+        }
+        self.stratify_by_ = None
+        self.model_ = registry.create(
+            cfg.synthesizer,
+            {**dataclasses.asdict(dp), "bounds": numeric_bounds},
+            self.seed,
+        ).fit(df, self.schema_)
+        return self
+
+    def estimated_rows(self) -> int | None:
+        """A DP estimate of the training size, for "as many rows as the input" in DP mode."""
+        estimate = getattr(self.model_, "estimated_rows", None)
+        return int(estimate()) if estimate is not None else None
 
     def _stratify_column(self, df: pd.DataFrame) -> str | None:
         """The configured column, else (Gaussian copula only) a target-like categorical one."""
@@ -118,6 +167,18 @@ class StructuredSynthesizer:
         return out.head(n).reset_index(drop=True)
 
     def describe(self) -> dict[str, Any]:
+        if self.private:
+            # Counts of real values (clipped, pooled) would be statistics outside the budget.
+            meta = metadata.describe(self.schema_, self.config.columns)
+            return {
+                **self.model_.describe(),
+                # distinct counts of real values are left out
+                "metadata": {c: {k: v for k, v in m.items() if k != "levels"}
+                             for c, m in meta.items()},
+                "fit_rows": self.fit_rows_,
+                "training_rows": self.rows_seen_,
+                "fitted_on_sample": self.fit_rows_ < self.rows_seen_,
+            }
         return {
             **self.model_.describe(),
             "metadata": metadata.describe(self.schema_, self.config.columns),

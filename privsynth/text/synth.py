@@ -27,6 +27,8 @@ from privsynth.text.summary import Association, NgramIndex, choose_group_column,
 
 logger = logging.getLogger(__name__)
 
+# In DP mode the prompt asks for this many words: a public constant, not a statistic.
+PRIVATE_WORDS = 25
 MAX_EXEMPLAR_CHARS = 600
 MAX_RECORD_LEVELS = 20
 MAX_RECORD_COLUMNS = 4
@@ -97,8 +99,12 @@ class TextSynthesizer:
         template: PromptTemplate | None = None,
         progress: bool = False,
         detector: PiiDetector | None = None,
+        private: bool = False,
     ) -> None:
         self.column = column
+        # Private (DP mode): prompts carry the synthetic row only, no exemplar, phrase, group
+        # or length of real text.
+        self.private = private
         self.detector = detector or PiiDetector()
         self.generator = generator
         self.config = config
@@ -125,7 +131,10 @@ class TextSynthesizer:
         self.filter_ = OutputFilter(
             self.ngrams_, NearestReal(cfg.max_nearest_similarity, self.seed).fit(nonempty), k
         )
-        self.association_ = self._group_column(texts, rows, k)
+        self.association_ = (
+            Association(None, {}, "private") if self.private
+            else self._group_column(texts, rows, k)
+        )
         group_col = self.association_.column
         groups = (
             [_value(v) for v in rows[group_col]] if group_col else [""] * len(texts)
@@ -133,13 +142,15 @@ class TextSynthesizer:
         pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
         excluded: Counter[str] = Counter()
         for text, g, (_, row) in zip(texts, groups, rows.iterrows(), strict=True):
+            if self.private:
+                break
             reason = self._exclusion(text, k)
             if reason:
                 excluded[reason] += 1
             else:
                 pool[g].append((_record(row, self.record_columns_), text))
         self.excluded_ = dict(excluded)
-        phrases = frequent_phrases(
+        phrases = {} if self.private else frequent_phrases(
             nonempty, [g for g, t in zip(groups, texts, strict=True) if t], k
         )
         lengths_by_group: dict[str, list[int]] = defaultdict(list)
@@ -149,6 +160,10 @@ class TextSynthesizer:
         all_lengths = [n for v in lengths_by_group.values() for n in v] or [20]
         self.length_quantiles_ = [int(q) for q in np.quantile(all_lengths, [0.1, 0.5, 0.9])]
         self.groups_: dict[str, GroupSummary] = {}
+        if self.private:
+            # A public length: the real texts' lengths are not shown to the model.
+            lengths_by_group = defaultdict(list)
+            all_lengths = [PRIVATE_WORDS] * 9 + [2 * PRIVATE_WORDS]
         for g in sorted(set(groups) | {""}):
             lengths = lengths_by_group.get(g) or all_lengths
             self.groups_[g] = GroupSummary(
@@ -336,6 +351,7 @@ class TextSynthesizer:
         groups = getattr(self, "groups_", {})
         return {
             "column": self.column,
+            "private": self.private,
             "record_columns": getattr(self, "record_columns_", []),
             "group_column": assoc.column if assoc else None,
             "group_column_chosen_by": assoc.chosen_by if assoc else None,

@@ -46,6 +46,9 @@ def bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
     pd.DataFrame({"a": range(30), "b": ["x", "y", "z"] * 10}).to_csv(good, index=False)
     (tmp / "unknown_col.toml").write_text("[scan.roles]\nno_such_column = 'identifier'\n")
     (tmp / "invalid.toml").write_text("[gate]\nmax_mia_auc = 'high'\n")
+    dp = "[tabular]\nsynthesizer = 'dp-mst'\n[dp]\n"
+    (tmp / "eps.toml").write_text(dp + "epsilon = 0\n")
+    (tmp / "delta.toml").write_text(dp + "delta = 0.2\n")
     return [
         (["run", str(tmp / "missing.csv"), "-o", str(tmp / "o")], "input file not found"),
         (["run", str(tmp / "empty.csv"), "-o", str(tmp / "o")], "is empty"),
@@ -58,6 +61,15 @@ def bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         (
             ["run", str(good), "-o", str(tmp / "o"), "--config", str(tmp / "invalid.toml")],
             "'gate.max_mia_auc' must be a number",
+        ),
+        (
+            ["run", str(good), "-o", str(tmp / "o"), "--config", str(tmp / "eps.toml")],
+            "'dp.epsilon' must be greater than 0",
+        ),
+        (
+            ["-q", "run", str(good), "-o", str(tmp / "o"), "--config", str(tmp / "delta.toml"),
+             "--no-text"],
+            "dp.delta (0.2) must be below 1/n",
         ),
         (
             ["run", str(good), "-o", str(tmp / "o"), "--model", str(tmp / "nope.gguf")],

@@ -1,0 +1,476 @@
+"""Differentially private structured synthesis: MST or AIM on OpenDP and Private-PGM.
+
+The guarantee covers the modelled structured columns, at the level of one row (one person):
+the released table is (epsilon, delta)-DP. Every step that reads real values is an OpenDP
+measurement charged to one zero-concentrated (zCDP) budget:
+
+1. **Bin edges** for number and date columns: OpenDP's private quantile (exponential
+   mechanism) over a public candidate grid; the declared ``min``/``max`` of
+   ``[tabular.columns]`` narrows the grid and clamps values. Raw minima, maxima or quantiles
+   are never used.
+2. **Category lists**: declared in ``[dp] domains`` (nothing is spent and nothing outside the
+   list can appear), or discovered by OpenDP's stable-key release, which only keeps a
+   category whose noisy count clears a threshold (this is what ``delta`` pays for). Rare real
+   categories therefore never appear.
+3. **Marginals**: OpenDP's contingency table with MST (McKenna, Miklau, Sheldon 2021) or AIM
+   (McKenna et al. 2022): one-way marginals, a selection step and noisy two-way marginals,
+   fitted into a graphical model by Private-PGM's mirror descent.
+
+The total is zCDP rho plus the key-discovery delta, converted to (epsilon, delta) by OpenDP's
+zCDP-to-approximate-DP conversion. Sampling rows from the model, and values within a bin,
+is post-processing and is seeded. The noise itself comes from OpenDP's secure generator and
+cannot be seeded: two runs give different tables, which the guarantee requires.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.errors import ConfigError, NotFittedError
+from privsynth.schema import ColumnSchema, from_model_frame, to_model_frame
+
+logger = logging.getLogger(__name__)
+
+ALGORITHMS = {"dp-mst": "MST", "dp-aim": "AIM"}
+NUMERIC = ("integer", "float", "datetime")
+BUDGET_RETRIES = 20
+MISSING = -1  # bin code of a missing number before it is shifted to the last key
+
+
+def _opendp() -> Any:
+    try:
+        import opendp.prelude as dp
+    except ImportError:  # pragma: no cover - installed with privsynth
+        raise ConfigError(
+            "the DP synthesizers need OpenDP with Private-PGM: pip install 'opendp[mbi]'"
+        ) from None
+    dp.enable_features("contrib")
+    return dp
+
+
+def epsilon_of(rho: float, delta: float) -> float:
+    """The epsilon that OpenDP's zCDP -> (epsilon, delta) conversion certifies for rho."""
+    if rho <= 0:
+        return 0.0
+    dp = _opendp()
+    space = dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float)
+    # A Gaussian mechanism of sensitivity 1 and this scale is rho-zCDP.
+    gauss = dp.m.make_gaussian(*space, scale=math.sqrt(1 / (2 * rho)))
+    approx = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(gauss), delta)
+    return float(approx.map(1.0)[0])
+
+
+def rho_for(epsilon: float, delta: float) -> float:
+    """The largest rho whose certified epsilon at ``delta`` is at most ``epsilon``."""
+    # Bun & Steinke: rho-zCDP implies (rho + 2 sqrt(rho ln(1/delta)), delta)-DP. That rho is a
+    # safe lower end; OpenDP's tighter conversion allows a little more, found by bisection.
+    log = math.log(1 / delta)
+    lo = (math.sqrt(log + epsilon) - math.sqrt(log)) ** 2
+    hi = epsilon
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if epsilon_of(mid, delta) <= epsilon:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def public_grid(kind: str, bounds: tuple[float | None, float | None]) -> np.ndarray:
+    """Candidate bin edges that depend on nothing but the column's kind and declared bounds."""
+    lo, hi = bounds
+    if lo is not None and hi is not None:
+        grid = np.linspace(lo, hi, 257)
+        if kind == "integer":
+            grid = np.unique(np.round(grid))
+        return np.unique(grid)
+    if kind == "datetime":  # days since 1970, monthly from 1900 to 2100
+        grid = np.arange(-25567, 47482, 30.4375)
+    else:
+        # 10 steps per decade from 1e-2 to 1e12, both signs, plus 0 and the small integers.
+        mags = 10 ** np.linspace(-2, 12, 14 * 10 + 1)
+        grid = np.concatenate([-mags[::-1], [0.0], mags, np.arange(-100, 101)])
+        if kind == "integer":
+            grid = np.round(grid)
+    grid = np.unique(grid)
+    if lo is not None:
+        grid = np.unique(np.concatenate([[lo], grid[grid > lo]]))
+    if hi is not None:
+        grid = np.unique(np.concatenate([grid[grid < hi], [hi]]))
+    return grid
+
+
+def private_edges(
+    dp: Any, x: np.ndarray, grid: np.ndarray, bins: int, rho: float
+) -> np.ndarray:
+    """Bin edges from an OpenDP Gaussian histogram of ``x`` over the public ``grid``.
+
+    Bucket i holds values in (grid[i-1], grid[i]] (values beyond the grid fall in the end
+    buckets). Noisy counts that pure noise could reach are treated as empty; the edges are
+    the grid points where the cleaned cumulative count crosses 0, 1/bins, ..., 1. Only the
+    noisy counts are read, so the edges are post-processing of a rho-zCDP release."""
+    grid = np.asarray(grid, float)
+    index = np.clip(np.searchsorted(grid, x, side="left"), 0, len(grid) - 1)
+    categories = list(range(len(grid)))
+    space = dp.vector_domain(dp.atom_domain(T=int)), dp.symmetric_distance()
+
+    def histogram(scale: float) -> Any:
+        return dp.t.make_count_by_categories(
+            *space, categories=categories, null_category=False, MO=dp.L2Distance[int]
+        ) >> dp.m.then_gaussian(scale=scale)
+
+    sigma = float(dp.binary_search_param(histogram, d_in=1, d_out=rho, T=float))
+    noisy = np.asarray(histogram(sigma)([int(i) for i in index]), dtype=float)
+    # A bucket counts when its noisy count clears the level that pure noise reaches in any
+    # of the buckets with probability 1%.
+    from scipy.stats import norm
+
+    z = float(norm.isf(0.01 / len(grid)))
+    counts = np.where(noisy > z * sigma, noisy, 0.0)
+    if counts.sum() <= 0:  # nothing clears the noise: one bin over the busiest bucket
+        top = int(np.argmax(noisy))
+        return np.unique(grid[max(top - 1, 0) : top + 1])
+    cdf = np.cumsum(counts) / counts.sum()
+    first = int(np.argmax(counts > 0))
+    lo = grid[max(first - 1, 0)]
+    picks = [lo] + [grid[int(np.searchsorted(cdf, q))] for q in np.linspace(0, 1, bins + 1)[1:]]
+    return np.unique(np.asarray(picks, float))
+
+
+@dataclass(frozen=True)
+class Bins:
+    """Point bins at each edge and open intervals between them, so a point mass (a zero
+    capital gain) keeps its own bin. ``values`` are the sorted distinct edges."""
+
+    values: np.ndarray
+    integer: bool
+
+    @property
+    def size(self) -> int:
+        return 2 * len(self.values) - 1  # points and the gaps between them
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """Bin code per value; values beyond the edges are clamped to the end points;
+        missing values get MISSING."""
+        v = self.values
+        out = np.full(len(x), MISSING, dtype=np.int64)
+        ok = np.isfinite(x)
+        xc = np.clip(x[ok], v[0], v[-1])
+        j = np.searchsorted(v, xc, side="left")  # v[j-1] < x <= v[j]
+        j = np.minimum(j, len(v) - 1)
+        on_edge = v[j] == xc
+        out[ok] = np.where(on_edge, 2 * j, 2 * j - 1)
+        return out
+
+    def decode(self, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        v = self.values
+        out = np.full(len(codes), np.nan)
+        have = codes >= 0
+        c = codes[have]
+        point = c % 2 == 0
+        left = v[np.maximum((c - 1) // 2, 0)]
+        right = v[np.minimum((c + 1) // 2, len(v) - 1)]
+        vals = np.where(point, v[np.minimum(c // 2, len(v) - 1)], 0.0)
+        gap = ~point
+        if self.integer:
+            # Integers strictly inside the gap; a gap with none falls back to its left edge.
+            lo_i, hi_i = np.floor(left[gap]) + 1, np.ceil(right[gap]) - 1
+            draw = lo_i + np.floor(rng.random(int(gap.sum())) * np.maximum(hi_i - lo_i + 1, 1))
+            vals[gap] = np.where(hi_i >= lo_i, draw, left[gap])
+        else:
+            vals[gap] = left[gap] + rng.random(int(gap.sum())) * (right[gap] - left[gap])
+        out[have] = vals
+        return out
+
+
+def _sum_up(parts: list[float]) -> float:
+    """A float sum rounded toward +infinity at every step, as OpenDP composes budgets."""
+    from fractions import Fraction
+
+    total = 0.0
+    for part in parts:
+        exact = Fraction(total) + Fraction(part)
+        total = float(exact)
+        if Fraction(total) < exact:
+            total = float(np.nextafter(total, np.inf))
+    return total
+
+
+def _mst_split_ok(rho: float, n_columns: int, measure_split: float = 0.9) -> bool:
+    """Whether OpenDP's MST accepts ``rho``: its equal selection parts, summed with upward
+    rounding, must not exceed the selection budget (they can, by one unit in the last place).
+    The steps mirror OpenDP 0.16's contingency table and MST budget splits."""
+
+    def prior(x: float) -> float:
+        return float(np.nextafter(x, -np.inf))
+
+    multiway = prior(prior(rho - rho * 0.5))
+    select = prior(prior(multiway - multiway * measure_split))
+    rounds = n_columns - 1
+    if rounds < 1:
+        return True
+    return _sum_up([prior(select / rounds)] * rounds) <= select
+
+
+def _fill_nulls(values: pd.Series, rng: np.random.Generator) -> pd.Series:
+    null = values.isna().to_numpy()
+    if not null.any() or null.all():
+        return values
+    pool = values[~null].to_numpy()
+    out = values.copy()
+    out[null] = pool[rng.integers(0, len(pool), int(null.sum()))]
+    return out
+
+
+def _round_down(x: float, digits: int = 6) -> float:
+    if x <= 0:
+        return 0.0
+    scale = 10 ** (digits - 1 - math.floor(math.log10(x)))
+    return math.floor(x * scale) / scale
+
+
+@contextlib.contextmanager
+def _numpy_seed(seed: int) -> Iterator[None]:
+    """Private-PGM samples with NumPy's global generator: seed it, then restore it."""
+    state = np.random.get_state()
+    np.random.seed(seed % 2**32)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+class DpSynthesizer:
+    """The ``dp-mst`` / ``dp-aim`` synthesizers. See the module docstring."""
+
+    def __init__(
+        self,
+        name: str,
+        epsilon: float,
+        delta: float | str,
+        bins: int,
+        bounds_share: float,
+        domains: dict[str, list[Any]],
+        bounds: dict[str, tuple[float | None, float | None]],
+        seed: int,
+    ) -> None:
+        if name not in ALGORITHMS:
+            raise ConfigError(f"unknown DP synthesizer {name!r}")
+        self.name = name
+        self.epsilon = epsilon
+        self.delta = delta
+        self.bins = bins
+        self.bounds_share = bounds_share
+        self.domains = domains
+        self.bounds = bounds
+        self.seed = seed
+
+    # -- budget -------------------------------------------------------------------------
+    def _delta_for(self, n: int) -> float:
+        delta = 1 / n**2 if self.delta == "auto" else float(self.delta)
+        if delta >= 1 / n:
+            raise ConfigError(
+                f"dp.delta ({delta:g}) must be below 1/n = {1 / n:g} for {n:,} training rows"
+            )
+        return delta
+
+    def fit(self, df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> DpSynthesizer:
+        dp = _opendp()
+        import polars as pl
+
+        self.schema_ = {str(c): schema[str(c)] for c in df.columns}
+        cols = list(self.schema_)
+        unknown = sorted(set(self.domains) - set(cols))
+        if unknown:
+            raise ConfigError(f"dp.domains: {', '.join(unknown)} is not a modelled column")
+        frame = to_model_frame(df, self.schema_)
+        n = len(frame)
+        delta = self._delta_for(n)
+        numeric = [c for c in cols if self.schema_[c].kind in NUMERIC]
+        categorical = [c for c in cols if c not in numeric]
+        for c in set(self.domains) & set(numeric):
+            raise ConfigError(
+                f"dp.domains: '{c}' is a number column; declare its min and max in "
+                "[tabular.columns] instead"
+            )
+        discover = [c for c in categorical if c not in self.domains]
+        delta_keys = delta / 2 if discover else 0.0
+        delta_conv = delta - delta_keys
+        # Rounded down to 6 significant digits: OpenDP's nested budget splits then divide
+        # cleanly (an unrounded rho can fail its own check by one unit in the last place).
+        rho = _round_down(rho_for(self.epsilon, delta_conv))
+        rho_bins = _round_down(rho * self.bounds_share) if numeric else 0.0
+        rho_table = _round_down(rho - rho_bins)
+
+        # 1. Bin edges from a private histogram over a public grid, one per column.
+        per_column = rho_bins / max(len(numeric), 1)
+        self.bins_: dict[str, Bins] = {}
+        for c in numeric:
+            kind = self.schema_[c].kind
+            grid = public_grid(kind, self.bounds.get(c, (None, None)))
+            x = frame[c].to_numpy(dtype=float)
+            edges = private_edges(dp, x[np.isfinite(x)], grid, self.bins, per_column)
+            self.bins_[c] = Bins(edges, kind != "float")
+
+        # 2. Encode: number columns become bin codes with the missing code last.
+        data: dict[str, Any] = {}
+        keys: dict[str, list[Any]] = {}
+        for c in cols:
+            if c in self.bins_:
+                b = self.bins_[c]
+                codes = b.encode(frame[c].to_numpy(dtype=float))
+                data[c] = np.where(codes == MISSING, b.size, codes)
+                # A missing-value bin only where the column can be empty (schema, public).
+                keys[c] = list(range(b.size + int(self.schema_[c].null_share > 0 or
+                                                  (codes == MISSING).any())))
+            else:
+                data[c] = frame[c].astype(object).where(frame[c].notna(), None).tolist()
+                if c in self.domains:
+                    keys[c] = [str(v) for v in self.domains[c]]
+        lf = pl.LazyFrame(
+            {c: pl.Series(c, v, dtype=pl.Int64 if c in self.bins_ else pl.String)
+             for c, v in data.items()}
+        )
+
+        # 3. The contingency table, fitted by Private-PGM.
+        algorithm = getattr(dp.mbi, ALGORITHMS[self.name])()
+        self.table_, self.threshold_, rho_table = self._release(
+            dp, lf, keys, algorithm, rho_table, delta_keys
+        )
+        self.columns_ = cols
+        self.total_ = float(self.table_.model.total)
+        self.accounting_ = {
+            "definition": "approximate differential privacy, one row = one person "
+            "(add or remove a row)",
+            "epsilon": self.epsilon,
+            "delta": delta,
+            "delta_source": "1/n^2" if self.delta == "auto" else "config",
+            "certified_epsilon": round(epsilon_of(rho, delta_conv), 6),
+            "mechanism": f"{ALGORITHMS[self.name]} (OpenDP contingency table, Private-PGM)",
+            "composition": "zero-concentrated DP: rho adds up over measurements; "
+            f"rho = {rho:.6g} converted to (epsilon, delta) by OpenDP at "
+            f"delta = {delta_conv:.3g}" + (
+                f", plus delta = {delta_keys:.3g} for category discovery" if delta_keys else ""
+            ),
+            "rho": rho,
+            "split": {
+                "bin_edges": {"rho": rho_bins, "columns": numeric,
+                              "method": "Gaussian noisy histogram over a public grid per "
+                              "column; edges at its quantiles"},
+                "contingency_table": {
+                    "rho": rho_table,
+                    "delta": delta_keys,
+                    "detail": "half for one-way marginals and category discovery, then "
+                    + ("10% of the rest to select two-way marginals and 90% to measure them"
+                       if self.name == "dp-mst" else
+                       "AIM's adaptive rounds of selection and measurement"),
+                },
+            },
+            "declared_domains": sorted(self.domains),
+            "discovered_categories": discover,
+            "declared_bounds": sorted(c for c in numeric if c in self.bounds),
+        }
+        return self
+
+    def _release(
+        self, dp: Any, lf: Any, keys: dict[str, list[Any]], algorithm: Any, rho: float,
+        delta: float,
+    ) -> tuple[Any, int | None, float]:
+        """Release the contingency table within (rho, delta).
+
+        OpenDP's MST splits its selection budget into equal parts and adds them back up with
+        upward rounding; for some rho the sum exceeds the part by one unit in the last place
+        and OpenDP refuses. Whether that happens depends on rho alone, never on the data, and
+        nothing is released when it does, so a slightly smaller rho is tried instead."""
+        from opendp.mod import OpenDPException
+
+        candidates = list(dict.fromkeys(
+            _round_down(rho * (1 - 1e-5 * k)) for k in range(2000)
+        ))
+        if self.name == "dp-mst":
+            # Try first the budgets whose split OpenDP's arithmetic accepts (checked without
+            # data, by repeating that arithmetic); building a table costs seconds.
+            candidates.sort(key=lambda r: not _mst_split_ok(r, len(lf.collect_schema())))
+        for rho_try in candidates[:BUDGET_RETRIES]:
+            loss = dp.loss_of(rho=rho_try, delta=delta) if delta else dp.loss_of(rho=rho_try)
+            context = dp.Context.compositor(
+                data=lf, privacy_unit=dp.unit_of(contributions=1), privacy_loss=loss
+            )
+            query = context.query(**({"rho": rho_try, "delta": delta} if delta
+                                     else {"rho": rho_try}))
+            table_query = query.contingency_table(keys=keys, algorithm=algorithm)
+            try:
+                with _numpy_seed(self.seed):
+                    table = table_query.release()
+            except OpenDPException as exc:
+                if "insufficient budget" not in str(exc):
+                    raise
+                logger.info("OpenDP refused the budget split at rho %.9g: %s", rho_try,
+                            next((ln.strip() for ln in str(exc).splitlines()
+                                  if "insufficient budget" in ln), "")[:200])
+                continue
+            return table, table_query.oneway_threshold, rho_try
+        raise ConfigError(  # pragma: no cover - never seen
+            "OpenDP could not split this privacy budget; try a slightly different dp.epsilon"
+        )
+
+    def sample(self, n: int, seed: int) -> pd.DataFrame:
+        if not hasattr(self, "table_"):
+            raise NotFittedError(f"{self.name} used before fit()")
+        rng = np.random.default_rng([seed, 17])
+        with _numpy_seed(seed):
+            raw = self.table_.synthesize(rows=max(int(n), 1)).to_pandas()
+        raw = raw.head(n)
+        out: dict[str, Any] = {}
+        for c in self.columns_:
+            values = raw[c].astype(object).where(raw[c].notna(), None)
+            if self.schema_[c].null_share == 0:
+                # OpenDP adds a null key to every column; where the column is never empty,
+                # a sampled null takes a value drawn from the column's other sampled values.
+                values = _fill_nulls(values, rng)
+            if c in self.bins_:
+                codes = pd.to_numeric(values).fillna(MISSING).to_numpy().astype(np.int64)
+                codes = np.where(codes >= self.bins_[c].size, MISSING, codes)
+                out[c] = self.bins_[c].decode(codes, rng)
+            else:
+                out[c] = values
+        frame = pd.DataFrame(out, columns=self.columns_).reset_index(drop=True)
+        return from_model_frame(frame, self.schema_)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "engine": "OpenDP contingency table + Private-PGM (mbi)",
+            "differential_privacy": getattr(self, "accounting_", None),
+            "bins": {c: int(b.size) for c, b in getattr(self, "bins_", {}).items()},
+        }
+
+    def estimated_rows(self) -> int:
+        """The model's noisy row count: a DP estimate of the training size."""
+        return max(int(round(self.total_)), 1)
+
+
+def explain(epsilon: float, delta: float) -> str:
+    """What epsilon means for one person, in plain words."""
+    factor = math.exp(epsilon)
+    posterior = factor / (1 + factor)
+    return (
+        f"Whether or not any one person's row was used, the chance of producing this table "
+        f"changes by at most a factor of e^{epsilon:g} = {factor:.2f}, except with a "
+        f"probability of at most {delta:.2g}. Someone who thought it 50:50 that a given person "
+        f"is in the data can be at most {posterior:.0%} sure after seeing the release, "
+        "whatever else they know. The guarantee covers the structured columns only; the "
+        "column names, their types and whether each can be empty are treated as public."
+    )
+
+
+def columns_covered(schema: dict[str, ColumnSchema], modelled: Sequence[str]) -> list[str]:
+    return [c for c in modelled if c in schema]
