@@ -4,10 +4,9 @@ The guarantee covers the modelled structured columns, at the level of one row (o
 the released table is (epsilon, delta)-DP. Every step that reads real values is an OpenDP
 measurement charged to one zero-concentrated (zCDP) budget:
 
-1. **Bin edges** for number and date columns: OpenDP's private quantile (exponential
-   mechanism) over a public candidate grid; the declared ``min``/``max`` of
-   ``[tabular.columns]`` narrows the grid and clamps values. Raw minima, maxima or quantiles
-   are never used.
+1. **Bin edges** for number and date columns: quantiles of an OpenDP Gaussian histogram
+   over a public grid; the declared ``min``/``max`` of ``[tabular.columns]`` narrows the
+   grid and clamps values. Raw minima, maxima or quantiles are never used.
 2. **Category lists**: declared in ``[dp] domains`` (nothing is spent and nothing outside the
    list can appear), or discovered by OpenDP's stable-key release, which only keeps a
    category whose noisy count clears a threshold (this is what ``delta`` pays for). Rare real
@@ -304,8 +303,8 @@ class DpSynthesizer:
         discover = [c for c in categorical if c not in self.domains]
         delta_keys = delta / 2 if discover else 0.0
         delta_conv = delta - delta_keys
-        # Rounded down to 6 significant digits: OpenDP's nested budget splits then divide
-        # cleanly (an unrounded rho can fail its own check by one unit in the last place).
+        # Rounded down to 6 significant digits, so the report shows readable budgets (an MST
+        # budget OpenDP would refuse is avoided in _release).
         rho = _round_down(rho_for(self.epsilon, delta_conv))
         rho_bins = _round_down(rho * self.bounds_share) if numeric else 0.0
         rho_table = _round_down(rho - rho_bins)
