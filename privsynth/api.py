@@ -14,12 +14,14 @@ from privsynth.checks import CheckContext, run_checks
 from privsynth.checks.base import TextColumn
 from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import Config, load_config
+from privsynth.engine import chunk_bounds, make_engine
 from privsynth.errors import InputError, ModelError
 from privsynth.gate import decide
 from privsynth.io import (
     check_output_dir,
     frame_to_csv_bytes,
-    read_table,
+    input_info,
+    read_input,
     sha256_file,
     write_outputs_atomically,
 )
@@ -32,11 +34,6 @@ from privsynth.resources import fit_to_memory
 from privsynth.text.model import check_model_path
 
 logger = logging.getLogger(__name__)
-
-
-def _input_info(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
-    return {"file": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
 
 
 def run_file(
@@ -55,9 +52,12 @@ def run_file(
     canaries: int | None = None,
     policy: str | None = None,
     max_memory: str | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
 ) -> RunResult:
-    """Read a file, run the pipeline and write report.json, report.html and (if released)
-    synthetic.csv into ``output_dir``, atomically. Validates everything before any work."""
+    """Read a file (or a folder or glob of parts), run the pipeline and write report.json,
+    report.html and (if released) the synthetic table into ``output_dir``, atomically.
+    Validates everything, and reaches the cluster if one is named, before any work."""
     cfg = config or load_config(
         config_path,
         seed=seed,
@@ -67,23 +67,32 @@ def run_file(
         checks__canaries=canaries,
         policy=policy,
         max_memory=max_memory,
+        engine__kind="dask" if scheduler and not engine else engine,
+        engine__scheduler=scheduler,
     )
     check_output_dir(output_dir, force)
     if cfg.text.enabled and cfg.text.model_path:
         check_model_path(cfg.text.model_path)
-    df = read_table(input_path)
-    info = _input_info(input_path)
+    df = read_input(input_path)
+    info = input_info(input_path)
     df, note = fit_to_memory(df, cfg.max_memory, cfg.seed)
-    result = synthesize(
-        df,
-        cfg,
-        input_info=info,
-        command=command,
-        progress=progress,
-        notes=[note] if note else None,
-    )
+    e = cfg.engine
+    runner = make_engine(e.kind, e.scheduler, e.workers, e.threads_per_worker, e.retries)
+    try:
+        result = synthesize(
+            df,
+            cfg,
+            input_info=info,
+            command=command,
+            progress=progress,
+            notes=[note] if note else None,
+            engine=runner,
+        )
+    finally:
+        runner.close()
     write_report_dir(
-        output_dir, result.report, result.synthetic, neutralise=cfg.output.neutralise_formulas
+        output_dir, result.report, result.synthetic, neutralise=cfg.output.neutralise_formulas,
+        fmt=cfg.output.format, part_rows=cfg.output.part_rows,
     )
     return result
 
@@ -93,15 +102,23 @@ def write_report_dir(
     report: dict[str, Any],
     synthetic: pd.DataFrame | None,
     neutralise: bool = True,
+    fmt: str = "csv",
+    part_rows: int = 1_000_000,
 ) -> None:
-    """Hash the outputs into the report, render it, and swap the folder into place."""
+    """Hash the outputs into the report, render it, and swap the folder into place.
+
+    ``fmt``: "csv" (synthetic.csv), "parquet" (synthetic/part-NNNNN.parquet of at most
+    ``part_rows`` rows) or "auto" (csv up to ``part_rows`` rows)."""
     import hashlib
 
     payload: dict[str, bytes] = {}
     outputs: dict[str, Any] = {}
     if synthetic is not None:
-        payload["synthetic.csv"] = frame_to_csv_bytes(synthetic, neutralise)
-        outputs["synthetic_csv_sha256"] = hashlib.sha256(payload["synthetic.csv"]).hexdigest()
+        payload.update(synthetic_files(synthetic, neutralise, fmt, part_rows))
+        outputs["files"] = {name: hashlib.sha256(data).hexdigest()
+                            for name, data in payload.items()}
+        if "synthetic.csv" in payload:
+            outputs["synthetic_csv_sha256"] = outputs["files"]["synthetic.csv"]
     report["outputs"] = outputs
     validate_report(report)
     html = render_html(report).encode("utf-8")
@@ -109,6 +126,22 @@ def write_report_dir(
     payload["report.html"] = html
     payload["report.json"] = json.dumps(report, indent=2, default=str).encode("utf-8")
     write_outputs_atomically(output_dir, payload)
+
+
+def synthetic_files(
+    synthetic: pd.DataFrame, neutralise: bool, fmt: str, part_rows: int
+) -> dict[str, bytes]:
+    """The released table as files: one CSV, or Parquet parts in row order."""
+    import io
+
+    if fmt == "csv" or (fmt == "auto" and len(synthetic) <= part_rows):
+        return {"synthetic.csv": frame_to_csv_bytes(synthetic, neutralise)}
+    files = {}
+    for k, (start, stop) in enumerate(chunk_bounds(len(synthetic), part_rows) or [(0, 0)]):
+        buffer = io.BytesIO()
+        synthetic.iloc[start:stop].reset_index(drop=True).to_parquet(buffer, index=False)
+        files[f"synthetic/part-{k:05d}.parquet"] = buffer.getvalue()
+    return files
 
 
 def _load_report(outdir: str | Path) -> tuple[Path, dict[str, Any]]:
@@ -132,15 +165,20 @@ def verify_dir(outdir: str | Path) -> list[str]:
     out, report = _load_report(outdir)
     outputs = report.get("outputs", {})
     problems = []
-    expected_csv = outputs.get("synthetic_csv_sha256")
-    csv_path = out / "synthetic.csv"
-    if expected_csv is None and csv_path.exists():
-        problems.append("synthetic.csv exists but the report did not release it")
-    if expected_csv is not None:
-        if not csv_path.exists():
-            problems.append("synthetic.csv is missing")
-        elif sha256_file(csv_path) != expected_csv:
-            problems.append("synthetic.csv differs from the file the report released")
+    expected = dict(outputs.get("files") or {})
+    if "synthetic_csv_sha256" in outputs:
+        expected.setdefault("synthetic.csv", outputs["synthetic_csv_sha256"])
+    present = {p.relative_to(out).as_posix() for p in [out / "synthetic.csv"] if p.exists()}
+    if (out / "synthetic").is_dir():
+        present |= {p.relative_to(out).as_posix() for p in (out / "synthetic").rglob("*")
+                    if p.is_file()}
+    for name in sorted(present - set(expected)):
+        problems.append(f"{name} exists but the report did not release it")
+    for name, digest in sorted(expected.items()):
+        if not (out / name).exists():
+            problems.append(f"{name} is missing")
+        elif sha256_file(out / name) != digest:
+            problems.append(f"{name} differs from the file the report released")
     html = out / "report.html"
     expected_html = outputs.get("report_html_sha256")
     if not html.exists():
@@ -179,7 +217,7 @@ def write_outputs_atomically_files(out: Path, files: dict[str, bytes]) -> None:
 
 def scan_file(input_path: str | Path, *, config_path: str | Path | None = None) -> ScanResult:
     cfg = load_config(config_path)
-    return PiiScanner(cfg.scan, cfg.seed).scan(read_table(input_path))
+    return PiiScanner(cfg.scan, cfg.seed).scan(read_input(input_path))
 
 
 def check_dataframes(
@@ -253,8 +291,8 @@ def check_files(
 ) -> RunResult:
     cfg = load_config(config_path, policy=policy)
     check_output_dir(output_dir, force)
-    real_df, syn_df, hold_df = (read_table(p) for p in (real, synthetic, holdout))
-    info = _input_info(real)
+    real_df, syn_df, hold_df = (read_input(p) for p in (real, synthetic, holdout))
+    info = input_info(real)
     info["synthetic_file"] = Path(synthetic).name
     info["synthetic_sha256"] = sha256_file(synthetic)
     info["holdout_file"] = Path(holdout).name
@@ -354,4 +392,9 @@ def doctor() -> list[dict[str, Any]]:
             add(pkg, True, metadata.version(pkg))
         except metadata.PackageNotFoundError:
             add(pkg, False, "not installed")
+    # Optional: only --engine dask needs it, so its absence is not a failure.
+    try:
+        add("dask engine (optional)", True, "distributed " + metadata.version("distributed"))
+    except metadata.PackageNotFoundError:
+        add("dask engine (optional)", True, "not installed; pip install 'privsynth[dask]'")
     return items

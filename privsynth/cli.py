@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="scan, synthesize, check, gate and report")
-    run.add_argument("input", help="CSV, TSV, Parquet or JSONL file")
+    run.add_argument(
+        "input", help="CSV, TSV, Parquet or JSONL file, or a folder or quoted glob of parts"
+    )
     run.add_argument("-o", "--output", required=True, help="output directory")
     run.add_argument("--config", help="privsynth.toml with overrides of the defaults")
     run.add_argument("--rows", type=int, help="number of synthetic rows (default: train size)")
@@ -49,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--max-memory",
         help="memory budget such as 4GB; a larger input is sampled down to fit (default: auto)",
+    )
+    run.add_argument(
+        "--engine", choices=["local", "dask"],
+        help="where chunked stages run (default local; dask needs privsynth[dask])",
+    )
+    run.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="Dask scheduler address such as tcp://host:8786 (implies --engine dask; "
+        "without it, --engine dask starts a local cluster)",
     )
 
     scan = sub.add_parser("scan", help="print the PII inventory of a table")
@@ -183,12 +194,17 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         canaries=args.canaries,
         policy=args.policy,
         max_memory=args.max_memory,
+        engine=args.engine,
+        scheduler=args.scheduler,
         command=["privsynth", *argv],
         progress=not args.quiet,
     )
     out = Path(args.output)
     if result.released:
-        print(f"released: {out / 'synthetic.csv'} (report: {out / 'report.html'})")
+        table = out / "synthetic.csv"
+        if not table.exists():
+            table = out / "synthetic"
+        print(f"released: {table} (report: {out / 'report.html'})")
         return EXIT_OK
     print(f"withheld: see {out / 'report.html'}", file=sys.stderr)
     for reason in result.decision.reasons:

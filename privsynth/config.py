@@ -117,6 +117,20 @@ class DpConfig:
 @dataclass(frozen=True)
 class OutputConfig:
     neutralise_formulas: bool
+    format: str = "auto"
+    part_rows: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    kind: str = "local"
+    scheduler: str = ""
+    workers: int = 2
+    threads_per_worker: int = 1
+    retries: int = 2
+    sample_chunk_rows: int = 100_000
+    text_chunk_rows: int = 256
+    check_chunk_rows: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,7 @@ class Config:
     suppression: SuppressionConfig
     gate: GateConfig
     dp: DpConfig
+    engine: EngineConfig
 
     @property
     def differentially_private(self) -> bool:
@@ -178,6 +193,13 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "text.rare_ngram_min_texts": (1, 1_000_000),
     "text.max_nearest_similarity": (0.0, 1.0),
     "dp.bins": (2, 64),
+    "output.part_rows": (1000, None),
+    "engine.workers": (1, 1024),
+    "engine.threads_per_worker": (1, 256),
+    "engine.retries": (0, 20),
+    "engine.sample_chunk_rows": (100, None),
+    "engine.text_chunk_rows": (1, None),
+    "engine.check_chunk_rows": (100, None),
     "dp.bounds_share": (0.01, 0.5),
     "checks.bootstrap": (10, 100000),
     "checks.min_eval_rows": (0, 10_000_000),
@@ -208,6 +230,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
 }
 
 PROMPTING = ("auto", "completion", "chat")
+OUTPUT_FORMATS = ("auto", "csv", "parquet")
 
 
 def default_config() -> Config:
@@ -395,6 +418,19 @@ def _check_cross_rules(cfg: Config) -> None:
             f"choose one of {', '.join(PROMPTING)}"
         )
     _check_dp(cfg)
+    if cfg.output.format not in OUTPUT_FORMATS:
+        raise ConfigError(
+            f"output.format '{cfg.output.format}' is unknown; "
+            f"choose one of {', '.join(OUTPUT_FORMATS)}"
+        )
+    from privsynth.engine import ENGINES
+
+    if cfg.engine.kind not in ENGINES:
+        raise ConfigError(
+            f"engine.kind '{cfg.engine.kind}' is unknown; choose one of {', '.join(ENGINES)}"
+        )
+    if cfg.engine.scheduler and cfg.engine.kind != "dask":
+        raise ConfigError("engine.scheduler is set but engine.kind is not \"dask\"")
     from privsynth.tabular import registry  # local: avoids importing SDV at config time
 
     if cfg.tabular.synthesizer not in registry.names():

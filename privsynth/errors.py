@@ -53,3 +53,9 @@ class TextGenerationError(PrivsynthError):
 
 class CheckError(PrivsynthError):
     """A check failed to compute. The gate treats this as a refusal."""
+
+
+class ClusterError(PrivsynthError):
+    """The Dask cluster cannot be reached, or lost work it could not redo. Nothing is written."""
+
+    exit_code = 4

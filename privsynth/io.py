@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import glob
 import hashlib
 import io
 import os
@@ -11,6 +12,7 @@ import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from privsynth.errors import InputError, OutputError
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+TABLE_SUFFIXES = CSV_SUFFIXES | PARQUET_SUFFIXES | JSONL_SUFFIXES
 
 # Leading characters that make spreadsheet programs evaluate a cell as a formula.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -31,6 +34,87 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def input_parts(path: str | Path) -> list[Path]:
+    """The files a path names: one file, every table file in a folder, or a glob's matches.
+
+    Parts are read in sorted name order, so the table (and every result) does not depend on
+    the order a file system lists them in."""
+    text = str(path)
+    if any(ch in text for ch in "*?["):
+        parts = sorted(Path(m) for m in glob.glob(text) if Path(m).is_file())
+        if not parts:
+            raise InputError(f"no input file matches {text}")
+    elif Path(text).is_dir():
+        parts = sorted(
+            f for f in Path(text).iterdir()
+            if f.is_file() and not f.name.startswith((".", "_"))
+            and f.suffix.lower() in TABLE_SUFFIXES
+        )
+        if not parts:
+            raise InputError(
+                f"input folder {text} holds no .csv, .tsv, .parquet or .jsonl file"
+            )
+    else:
+        return [Path(text)]
+    kinds = {_kind(p) for p in parts}
+    if len(kinds) > 1:
+        raise InputError(f"input parts under {text} mix file types ({', '.join(sorted(kinds))})")
+    return parts
+
+
+def _kind(p: Path) -> str:
+    suffix = p.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    return "tsv" if suffix == ".tsv" else "csv"
+
+
+def read_input(path: str | Path) -> pd.DataFrame:
+    """One table from a file, a folder of parts or a glob; parts must share their columns.
+
+    CSV parts are joined as text before types are inferred, so a partitioned file gets the
+    same column types as the whole file would."""
+    parts = input_parts(path)
+    if len(parts) == 1:
+        return read_table(parts[0])
+    if _kind(parts[0]) in ("csv", "tsv"):
+        sep = "\t" if _kind(parts[0]) == "tsv" else ","
+        frames = [_read_csv_text(p, sep) for p in parts]
+    else:
+        frames = [read_table(p) for p in parts]
+    first = list(frames[0].columns)
+    for p, frame in zip(parts[1:], frames[1:], strict=True):
+        if list(frame.columns) != first:
+            raise InputError(
+                f"input part {p.name} has other columns than {parts[0].name}; every part "
+                "needs the same header"
+            )
+    df = pd.concat(frames, ignore_index=True)
+    if _kind(parts[0]) in ("csv", "tsv"):
+        df = df.apply(_infer_csv_column)
+    if len(df) == 0:
+        raise InputError(f"the input parts under {path} have no data rows")
+    return df
+
+
+def input_info(path: str | Path) -> dict[str, Any]:
+    """What the report records of the input: each part's name, size and sha256, and one
+    sha256 over the parts (the file's own for a single file)."""
+    parts = input_parts(path)
+    if len(parts) == 1:
+        p = parts[0]
+        return {"file": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+    listed = [{"file": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+              for p in parts]
+    combined = hashlib.sha256(
+        "\n".join(f"{x['file']} {x['sha256']}" for x in listed).encode()
+    ).hexdigest()
+    return {"file": str(path), "sha256": combined, "bytes": sum(x["bytes"] for x in listed),
+            "parts": listed}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -78,6 +162,13 @@ def _decode(p: Path) -> str:
 
 
 def _read_csv(p: Path, sep: str) -> pd.DataFrame:
+    return _read_csv_text(p, sep).apply(_infer_csv_column)
+
+
+def _read_csv_text(p: Path, sep: str) -> pd.DataFrame:
+    """Every cell as a string (or missing), with the file's shape checked."""
+    if not p.exists():
+        raise InputError(f"input file not found: {p}")
     text = _decode(p)
     if not text.strip():
         raise InputError(f"input file is empty: {p}")
@@ -91,7 +182,7 @@ def _read_csv(p: Path, sep: str) -> pd.DataFrame:
         raise InputError(f"{p.name} is not a well-formed CSV: {first}") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"input file is empty: {p}") from None
-    return raw.apply(_infer_csv_column)
+    return raw
 
 
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
@@ -208,6 +299,7 @@ def write_outputs_atomically(outdir: str | Path, payload: dict[str, bytes]) -> N
     try:
         for name, data in payload.items():
             target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "wb") as handle:
                 handle.write(data)
                 handle.flush()

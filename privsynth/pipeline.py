@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,9 +17,10 @@ from privsynth.checks import CheckContext, CheckResult, run_checks
 from privsynth.checks.base import TextColumn, texts_of
 from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import Config
+from privsynth.engine import Engine, chunk_bounds, chunk_seed, make_engine
 from privsynth.errors import InputError
 from privsynth.gate import Decision, decide
-from privsynth.pii.detect import PiiDetector
+from privsynth.pii.detect import ENGINE_CHUNK, PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, identifier_kind
 from privsynth.pii.replace import ConsistentReplacer
 from privsynth.pii.scan import IDENTIFIER, QUASI, TEXT, PiiScanner, ScanResult
@@ -29,7 +31,7 @@ from privsynth.tabular.structured import StructuredSynthesizer
 from privsynth.tabular.suppress import SuppressionRule
 from privsynth.text.generator import LlamaGenerator, TextGenerator
 from privsynth.text.model import resolve_model
-from privsynth.text.synth import TextSynthesizer
+from privsynth.text.synth import TextStats, TextSynthesizer, generate_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -81,14 +83,16 @@ _TAG_BY_KIND = {
 
 def _sample_with_suppression(
     synth: StructuredSynthesizer,
-    rule: SuppressionRule,
+    rule: SuppressionRule | None,
     n: int,
     seed: int,
     rounds: int = 4,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Sample n rows, dropping and replacing rows the suppression rule flags."""
-    kept: list[pd.DataFrame] = []
+    """Sample n rows, dropping and replacing rows the suppression rule flags (none: no rule)."""
     counts = {"too_close": 0, "rare_quasi_identifier_combination": 0, "rounds": 0}
+    if rule is None:
+        return synth.sample(n, seed), counts
+    kept: list[pd.DataFrame] = []
     have = 0
     keep_rate = 0.9
     for r in range(rounds):
@@ -107,12 +111,46 @@ def _sample_with_suppression(
         kept.append(batch)
         have += len(batch)
     out = pd.concat(kept).head(n).reset_index(drop=True) if kept else pd.DataFrame()
-    logger.info(
-        "suppression dropped %d rows too close to a training row and %d with a rare "
-        "quasi-identifier combination",
-        counts["too_close"],
-        counts["rare_quasi_identifier_combination"],
-    )
+    return out, counts
+
+
+def _sample_chunk(
+    item: tuple[int, int], synth: StructuredSynthesizer, rule: SuppressionRule | None
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One chunk of synthetic rows: (rows wanted, seed)."""
+    n, seed = item
+    return _sample_with_suppression(synth, rule, n, seed)
+
+
+def sample_rows(
+    synth: StructuredSynthesizer,
+    rule: SuppressionRule | None,
+    n: int,
+    seed: int,
+    engine: Engine,
+    chunk_rows: int,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """n synthetic rows in chunks of ``chunk_rows``, each with its own seed, on the engine."""
+    items = [
+        (stop - start, chunk_seed(seed, k))
+        for k, (start, stop) in enumerate(chunk_bounds(n, chunk_rows))
+    ]
+    parts = engine.map(_sample_chunk, items, synth, rule, stage="sample")
+    counts = {"too_close": 0, "rare_quasi_identifier_combination": 0, "rounds": 0, "chunks": 0}
+    for _, part in parts:
+        counts["too_close"] += part["too_close"]
+        counts["rare_quasi_identifier_combination"] += part["rare_quasi_identifier_combination"]
+        counts["rounds"] = max(counts["rounds"], part["rounds"])
+    counts["chunks"] = len(parts)
+    frames = [frame for frame, _ in parts if len(frame)]
+    out = pd.concat(frames).reset_index(drop=True) if frames else pd.DataFrame()
+    if rule is not None:
+        logger.info(
+            "suppression dropped %d rows too close to a training row and %d with a rare "
+            "quasi-identifier combination",
+            counts["too_close"],
+            counts["rare_quasi_identifier_combination"],
+        )
     return out, counts
 
 
@@ -153,6 +191,24 @@ def _dp_statement(
     }
 
 
+def _engine_statement(engine: Engine, config: Config) -> dict[str, Any]:
+    """Where the run's work ran, for the report."""
+    e = config.engine
+    return {
+        **engine.describe(),
+        "chunk_rows": {"sample": e.sample_chunk_rows, "text": e.text_chunk_rows,
+                       "nearest_neighbour": e.check_chunk_rows, "pii_detection": ENGINE_CHUNK},
+        "single_node_steps": "reading and splitting the table, the structured model's fit "
+        "(on at most tabular.max_fit_rows uniformly drawn rows), text scrubbing's replacement "
+        "step, the checks other than nearest-neighbour searches, the gate and the report",
+    }
+
+
+def _text_fake_seed(seed: int, chunk: int) -> int:
+    """The seed of the fakes that replace entities in one chunk of generated text."""
+    return int(np.random.SeedSequence([seed, 4099, chunk]).generate_state(1)[0])
+
+
 def _tag_for(column: str, scan: ScanResult) -> str:
     """The placeholder that replaces this identifier column's values in real text."""
     return _TAG_BY_KIND.get(identifier_kind(column, scan.entity_of(column)), "ID")
@@ -189,11 +245,33 @@ def synthesize(
     command: list[str] | None = None,
     progress: bool = False,
     notes: list[str] | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
     """Run the whole pipeline on a DataFrame. The API behind ``privsynth run``.
 
     ``notes`` are what happened to the input before it got here (sampling, say); the report
-    lists them with the pipeline's own."""
+    lists them with the pipeline's own. ``engine`` runs the chunked stages; by default the
+    one ``config.engine`` names, started here and closed at the end."""
+    if engine is not None:
+        return _run(df, config, generator, input_info, command, progress, notes, engine)
+    e = config.engine
+    own = make_engine(e.kind, e.scheduler, e.workers, e.threads_per_worker, e.retries)
+    try:
+        return _run(df, config, generator, input_info, command, progress, notes, own)
+    finally:
+        own.close()
+
+
+def _run(
+    df: pd.DataFrame,
+    config: Config,
+    generator: TextGenerator | None,
+    input_info: dict[str, Any] | None,
+    command: list[str] | None,
+    progress: bool,
+    notes: list[str] | None,
+    engine: Engine,
+) -> RunResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -218,7 +296,13 @@ def synthesize(
 
     # One detector for the run: the scan, the scrubber and the re-scan of generated text share
     # its engine and its cache.
-    detector = PiiDetector(config.scan.recognizers, config.scan.score_threshold)
+    distributed = engine.name != "local"
+    detector = PiiDetector(config.scan.recognizers, config.scan.score_threshold, engine=engine)
+    text_model = None
+    if config.text.enabled and generator is None and distributed:
+        # Workers load the model themselves: it must be there before any work starts.
+        text_model = resolve_model(config.text.model_path or None)
+        engine.check_path(str(text_model.path), "the GGUF model", text_model.sha256)
     scan = PiiScanner(config.scan, seed, detector).scan(df)
     lap("scan")
     schema = scan.schema
@@ -229,9 +313,8 @@ def synthesize(
         c.name for c in scan.columns if c.kind == "empty" and c.role not in (IDENTIFIER, TEXT)
     ]
     use_text = bool(text_cols) and config.text.enabled
-    text_model = None
     if use_text and generator is None:
-        text_model = resolve_model(config.text.model_path or None)
+        text_model = text_model or resolve_model(config.text.model_path or None)
         generator = LlamaGenerator(
             text_model,
             n_threads=config.text.n_threads,
@@ -280,18 +363,21 @@ def synthesize(
             train.loc[synth.fit_index_, modelled] if synth.fit_rows_ < len(train) else None
         )
         suppressed: dict[str, Any]
-        if synth.private:
-            # Dropping rows because they sit near a real row would make the release depend on
-            # real rows outside the DP mechanism: the guarantee replaces suppression.
-            syn_all = synth.sample(n_eval, seed)
-            suppressed = {"applied": False, "reason": "differential privacy: suppression "
-                          "would read real rows outside the privacy budget"}
-        else:
+        rule = None
+        if not synth.private:
+            # In DP mode, dropping rows because they sit near a real row would make the
+            # release depend on real rows outside the DP mechanism: the guarantee replaces it.
             rule = SuppressionRule.fit(
                 train[modelled], holdout[modelled], schema, quasi, config.suppression,
                 fitted=fitted, seed=seed,
             )
-            syn_all, counts = _sample_with_suppression(synth, rule, n_eval, seed)
+        syn_all, counts = sample_rows(
+            synth, rule, n_eval, seed, engine, config.engine.sample_chunk_rows
+        )
+        if rule is None:
+            suppressed = {"applied": False, "reason": "differential privacy: suppression "
+                          "would read real rows outside the privacy budget"}
+        else:
             suppressed = {"applied": True, **counts}
         if len(syn_all) < n_eval:
             refusals.append(
@@ -368,7 +454,13 @@ def synthesize(
             private=config.differentially_private and not config.dp.text_exemplars,
         )
         ts.fit(scrubbed_train[col], train[[c for c in modelled if c in train.columns]])
-        generated, stats = ts.generate(syn, personas, faker, forbidden)
+        items = [
+            (start, _text_fake_seed(seed, k), syn.iloc[start:stop], personas[start:stop])
+            for k, (start, stop) in enumerate(chunk_bounds(n_rows, config.engine.text_chunk_rows))
+        ]
+        parts = engine.map(generate_chunk, items, ts, forbidden, stage=f"text:{col}")
+        generated = [text for texts, _ in parts for text in texts]
+        stats = functools.reduce(TextStats.merge, [part for _, part in parts], TextStats())
         syn[col] = generated
         text_data[col] = TextColumn.of(train[col], holdout[col], generated, stats.fallbacks)
         treatments[col] = "generated by the local LLM"
@@ -403,6 +495,7 @@ def synthesize(
         texts=text_data,
         canaries=None if canaries is None else canaries.rows[modelled],
         canary_strings=frozenset() if canaries is None else canaries.strings,
+        engine=engine,
     )
     if len(ctx.train) < len(train) or len(ctx.synthetic) < len(syn_all):
         notes.append(
@@ -445,6 +538,7 @@ def synthesize(
         else (generator.describe() if (generator is not None and use_text) else None),
         "holdout_share": config.holdout_share,
         "seed": seed,
+        "engine": _engine_statement(engine, config),
     }
     report = build_report(
         config=config,

@@ -114,6 +114,9 @@ class CheckContext:
     synthetic_all: pd.DataFrame | None = field(default=None, repr=False)
     # Work shared between checks (e.g. nearest-neighbour distances), computed once.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Where the nearest-neighbour searches run (None: here), in chunks of this many rows.
+    engine: Any = field(default=None, repr=False, compare=False)
+    chunk_rows: int = 20_000
 
     @classmethod
     def for_run(
@@ -135,7 +138,7 @@ class CheckContext:
             quasi_identifiers=tuple(c for c in scan.columns_with(QUASI) if c in modelled),
             sensitive=tuple(c for c in scan.columns_with(SENSITIVE) if c in modelled),
             attacks=config.checks.attacks, utility_target=config.checks.utility_target,
-            **extra,
+            chunk_rows=config.engine.check_chunk_rows, **extra,
         )
 
     def rng(self, salt: int = 0) -> np.random.Generator:

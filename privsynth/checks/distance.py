@@ -14,7 +14,7 @@ from BLAS-backed brute force in chunks (no full distance matrix is held), which 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,30 @@ def knn(
     nn.fit(reference)
     dist, idx = nn.kneighbors(query)
     return np.round(dist / np.sqrt(max(n_columns, 1)), 9), idx
+
+
+def _knn_chunk(
+    query: np.ndarray, reference: np.ndarray, k: int, n_columns: int
+) -> tuple[np.ndarray, np.ndarray]:
+    return knn(reference, query, k, n_columns)
+
+
+def chunked_knn(
+    reference: np.ndarray, query: np.ndarray, k: int, n_columns: int,
+    engine: Any = None, chunk_rows: int = 20_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``knn`` with the query rows split into chunks, run on ``engine`` (None: here).
+
+    The chunks are the same whatever runs them, so every engine returns the same arrays."""
+    from privsynth.engine import LocalEngine, chunk_bounds
+
+    chunks = [query[a:b] for a, b in chunk_bounds(len(query), chunk_rows)]
+    if not chunks:
+        return knn(reference, query, k, n_columns)
+    parts = (engine or LocalEngine()).map(
+        _knn_chunk, chunks, reference, k, n_columns, stage="nearest"
+    )
+    return np.vstack([d for d, _ in parts]), np.vstack([i for _, i in parts])
 
 
 def _row_keys(block: np.ndarray) -> np.ndarray:
@@ -177,13 +201,17 @@ class DistanceSet:
         self.synthetic = enc.transform(ctx.synthetic[cols])
         self.n_columns = len(cols)
         n = self.n_columns
+
+        def nearest(reference: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+            return chunked_knn(reference, query, k, n, ctx.engine, ctx.chunk_rows)[0]
+
         # synthetic -> each reference, two neighbours (for NNDR)
-        self.syn_to_train, _ = knn(self.train_sample, self.synthetic, 2, n)
-        self.syn_to_holdout, _ = knn(self.holdout, self.synthetic, 2, n)
+        self.syn_to_train = nearest(self.train_sample, self.synthetic, 2)
+        self.syn_to_holdout = nearest(self.holdout, self.synthetic, 2)
         # real records -> synthetic (membership inference)
         if membership:
-            self.train_to_syn = knn(self.synthetic, self.train_sample, 1, n)[0][:, 0]
-            self.holdout_to_syn = knn(self.synthetic, self.holdout, 1, n)[0][:, 0]
+            self.train_to_syn = nearest(self.synthetic, self.train_sample, 1)[:, 0]
+            self.holdout_to_syn = nearest(self.synthetic, self.holdout, 1)[:, 0]
 
     def outlier_scores(self, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
         """Distance to the k-th nearest other real record: high means an outlier."""

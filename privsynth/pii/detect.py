@@ -14,15 +14,20 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from privsynth.pii.engine import TEXT_ENTITIES, build_analyzer
 from privsynth.pii.recognizers import user_entities
+
+if TYPE_CHECKING:
+    from privsynth.engine import Engine
 
 logger = logging.getLogger(__name__)
 
 # Below this many distinct strings a worker pool costs more than it saves.
 PARALLEL_MIN = 400
+# Distinct strings per task when a cluster engine runs the analysis.
+ENGINE_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,14 @@ class PiiDetector:
         score_threshold: float = 0.4,
         workers: int = 0,
         batch_size: int = 64,
+        engine: Engine | None = None,
     ) -> None:
         self.recognizers = [dict(r) for r in recognizers]
         self.score_threshold = score_threshold
         self.workers = workers or default_workers()
         self.batch_size = batch_size
+        # A cluster engine runs the analysis chunks on its workers instead of a fork pool.
+        self.engine = engine if engine is not None and engine.name != "local" else None
         self.entities = sorted(set(TEXT_ENTITIES) | set(user_entities(self.recognizers)))
         self._key = json.dumps(self.recognizers, sort_keys=True)
         self._cache: dict[tuple[str, str, tuple[str, ...]], list[Span]] = {}
@@ -72,8 +80,13 @@ class PiiDetector:
         return [self._cache.get((t, ctx, ents), []) for t in texts]
 
     def _run(self, texts: list[str], context: list[str], entities: list[str]) -> list[list[Span]]:
-        analyzer = build_analyzer(self._key)
         job = (context, entities, self.score_threshold, self.batch_size, self._key)
+        if self.engine is not None:
+            parts = self.engine.map(
+                _analyze_single_threaded, _chunks(texts, ENGINE_CHUNK), *job, stage="pii"
+            )
+            return [spans for part in parts for spans in part]
+        analyzer = build_analyzer(self._key)
         if self.workers < 2 or len(texts) < PARALLEL_MIN:
             return _analyze(texts, *job)
         chunks = _split(texts, self.workers * 4)
@@ -85,6 +98,10 @@ class PiiDetector:
         with ctx.Pool(self.workers) as pool:
             parts = pool.starmap(_analyze_single_threaded, [(chunk, *job) for chunk in chunks])
         return [spans for part in parts for spans in part]
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _split(items: list[str], n: int) -> list[list[str]]:

@@ -260,6 +260,14 @@ def _method_section(method: dict[str, Any]) -> str:
             out.append("</table></details>")
     if isinstance(synth, dict) and synth.get("differential_privacy"):
         out.append(_dp_section(synth["differential_privacy"]))
+    engine = method.get("engine") or {}
+    if engine.get("engine") == "dask":
+        out.append(
+            "<p>Engine: Dask at " + _e(engine.get("scheduler")) + f", {_e(engine.get('workers'))}"
+            f" workers, {_e(engine.get('threads'))} threads. Chunked on the cluster: PII "
+            "detection, sampling with suppression, text generation and nearest-neighbour "
+            "searches. Single-node: " + _e(engine.get("single_node_steps")) + ".</p>"
+        )
     out.append("<details><summary>Full method record</summary>"
                f"<pre>{_e(json.dumps(method, indent=2))}</pre></details>")
     return "\n".join(out)

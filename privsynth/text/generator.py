@@ -69,7 +69,22 @@ class LlamaGenerator:
         self.seconds = 0.0
         self._llm: Any = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Shipped to a cluster worker without the loaded model: each worker process loads
+        it once and every copy it receives shares that one context."""
+        state = dict(self.__dict__)
+        state.update(_llm=None, _batch=None, tokens_generated=0, seconds=0.0, _shared=True)
+        return state
+
+    def _key(self) -> str:
+        return f"{self.model.path}|{self.model.sha256}|{self.n_ctx}|{self.n_threads}"
+
     def _load(self) -> Any:
+        if self._llm is None and getattr(self, "_shared", False):
+            from privsynth.engine.worker import cached
+
+            self._shared = False
+            self._llm = cached("llama:" + self._key(), self._load)
         if self._llm is None:
             try:
                 from llama_cpp import Llama
@@ -137,15 +152,23 @@ class LlamaGenerator:
         from privsynth.text.batch import BatchDecoder
 
         if self._batch is None:
-            with _quiet_stderr():
-                self._batch = BatchDecoder(
-                    self._load(),
-                    n_seq=self.batch_sequences,
-                    n_ctx_per_seq=min(self.n_ctx, 2048),
-                    n_threads=self.n_threads,
-                    temperature=self.temperature,
-                    top_p=self.top_p,
-                )
+            from privsynth.engine.worker import cached
+
+            def build() -> Any:
+                with _quiet_stderr():
+                    return BatchDecoder(
+                        self._load(),
+                        n_seq=self.batch_sequences,
+                        n_ctx_per_seq=min(self.n_ctx, 2048),
+                        n_threads=self.n_threads,
+                        temperature=self.temperature,
+                        top_p=self.top_p,
+                    )
+
+            # One decoder per loaded model and settings in this process, like the model.
+            llm = self._load()
+            key = f"batch:{id(llm)}|{self.batch_sequences}|{self.temperature}|{self.top_p}"
+            self._batch = cached(key, build)
         before = self._batch.tokens_generated
         start = time.perf_counter()
         texts = self._batch.generate(prompts, seeds=seeds, max_tokens=max_tokens, stop=stop)

@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import logging
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from privsynth.config import TextConfig
+from privsynth.engine.worker import cached
 from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, Persona
@@ -46,6 +48,14 @@ class TextStats:
     entities_replaced: Counter[str] = field(default_factory=Counter)
     tokens: int = 0
     seconds: float = 0.0
+
+    def merge(self, other: TextStats) -> TextStats:
+        """This chunk's counts plus another's."""
+        return TextStats(
+            self.generated + other.generated, self.rejected + other.rejected,
+            self.fallbacks + other.fallbacks, self.entities_replaced + other.entities_replaced,
+            self.tokens + other.tokens, self.seconds + other.seconds,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -220,8 +230,12 @@ class TextSynthesizer:
         personas: Sequence[Persona],
         faker: IdentifierFaker,
         forbidden: frozenset[str] = frozenset(),
+        offset: int = 0,
     ) -> tuple[list[str], TextStats]:
-        """One text per row. ``forbidden`` holds real values (normalised) no fake may equal."""
+        """One text per row. ``forbidden`` holds real values (normalised) no fake may equal.
+
+        ``offset`` is the first row's number in the whole output: a row's sampling seed
+        depends on that number, not on which chunk it was generated in."""
         if not hasattr(self, "groups_"):
             raise NotFittedError("TextSynthesizer used before fit()")
         stats = TextStats()
@@ -265,7 +279,8 @@ class TextSynthesizer:
                 rows_in = list(members)
                 raws = self._complete(
                     [prompts[i] for i in rows_in],
-                    [(self.seed * 1_000_003 + i * 7919 + attempt) % (2**31 - 1) for i in rows_in],
+                    [(self.seed * 1_000_003 + (offset + i) * 7919 + attempt) % (2**31 - 1)
+                     for i in rows_in],
                     [limits[i] for i in rows_in],
                 )
                 for i, raw in zip(rows_in, raws, strict=True):
@@ -345,6 +360,16 @@ class TextSynthesizer:
             out.append(text)
         return out
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Shipped to a cluster worker with a detector of its own (no engine, no cache)."""
+        state = dict(self.__dict__)
+        state["detector"] = PiiDetector(
+            self.detector.recognizers, self.detector.score_threshold, workers=1,
+            batch_size=self.detector.batch_size,
+        )
+        state["progress"] = False
+        return state
+
     def describe(self) -> dict[str, Any]:
         assoc = getattr(self, "association_", None)
         template = getattr(self, "template_", None)
@@ -394,3 +419,19 @@ def fill_placeholders(
 
     text = PLACEHOLDER_RE.sub(swap, text)
     return text.replace("<", "").replace(">", "")
+
+
+def generate_chunk(
+    item: tuple[int, int, pd.DataFrame, Sequence[Persona]],
+    synthesizer: TextSynthesizer,
+    forbidden: frozenset[str],
+) -> tuple[list[str], TextStats]:
+    """Texts for one chunk of rows: (first row's number, fake seed, rows, personas).
+
+    A process holds one model context for every chunk it runs, and one llama.cpp context
+    serves one caller, so the chunks of a process take turns."""
+    offset, seed, rows, personas = item
+    with cached("text-generation-lock", threading.Lock):
+        return synthesizer.generate(
+            rows, personas, IdentifierFaker(seed), forbidden, offset=offset
+        )

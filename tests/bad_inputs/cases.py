@@ -59,6 +59,16 @@ def _bytes(d: Path, data: bytes, name: str = "in.csv", *extra: str) -> list[str]
     return _run(d, path, *extra)
 
 
+def _parts(d: Path, headers: list[list[str]]) -> list[str]:
+    folder = d / "parts"
+    folder.mkdir()
+    for k, header in enumerate(headers):
+        frame = base_frame()
+        frame.columns = [*header, *frame.columns[len(header):]]
+        frame.to_csv(folder / f"part-{k}.csv", index=False)
+    return _run(d, folder)
+
+
 def _run(d: Path, path: Path, *extra: str) -> list[str]:
     # The lenient gate: these cases are about input handling; the gate has its own tests.
     base = ["run", str(path), "-o", str(d / "out"), "--no-text", "--rows", "40"]
@@ -315,7 +325,12 @@ CASES: list[Case] = [
     Case("xlsx_renamed_csv", _xlsx, 2, "zip archive (an Excel file?)"),
     Case("gzip_file", _gzip, 2, "gzip-compressed"),
     Case("missing_file", lambda d: _run(d, d / "nope.csv"), 2, "input file not found"),
-    Case("directory_input", lambda d: _run(d, d), 2, "is a directory"),
+    Case("directory_without_tables", lambda d: _run(d, d), 2, "holds no .csv, .tsv"),
+    Case("glob_without_match", lambda d: _run(d, d / "part-*.csv"), 2, "no input file matches"),
+    Case("parts_with_different_headers", lambda d: _parts(d, [["a", "b"], ["a", "c"]]), 2,
+         "has other columns than"),
+    Case("engine_unknown", lambda d: _csv(d, base_frame(), "in.csv", "--engine", "spark"), 2,
+         "invalid choice"),
     Case(
         "unsupported_suffix",
         lambda d: _bytes(d, b"a\n1\n", "in.xlsx"),
