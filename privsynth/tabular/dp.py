@@ -360,6 +360,8 @@ class DpSynthesizer:
                 f", plus delta = {delta_keys:.3g} for category discovery" if delta_keys else ""
             ),
             "rho": rho,
+            # What was spent: at most rho (a retry in _release may spend slightly less).
+            "rho_spent": rho_bins + rho_table,
             "split": {
                 "bin_edges": {"rho": rho_bins, "columns": numeric,
                               "method": "Gaussian noisy histogram over a public grid per "

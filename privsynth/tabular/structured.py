@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from privsynth.config import DpConfig, TabularConfig
+from privsynth.config import DpConfig, TabularConfig, default_config
 from privsynth.errors import ConfigError, NotFittedError
 from privsynth.schema import ColumnSchema, target_like
 from privsynth.tabular import metadata, registry
@@ -97,9 +97,9 @@ class StructuredSynthesizer:
             )
         if cfg.stratify_by not in ("", "none"):
             raise ConfigError(f"tabular.stratify_by is not available with {cfg.synthesizer}")
-        dp = self.dp
-        if dp is None:
-            raise ConfigError(f"{cfg.synthesizer} needs a [dp] budget")
+        # No [dp] section given (the API, not the CLI): the shipped budget, recorded in the
+        # report like any other.
+        dp = self.dp if self.dp is not None else default_config().dp
         self.rare_ = RareCategoryProtector(0, self.seed).fit(df, self.schema_)
         self.clipper_ = ExtremeValueClipper(0, False, metadata.bounds(cfg.columns)).fit(
             df, self.schema_

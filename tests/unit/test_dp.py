@@ -154,6 +154,7 @@ def test_pipeline_in_dp_mode_accounts_for_the_budget_and_keeps_the_gate(
     dp = synth["differential_privacy"]
     assert dp["applied"] and dp["epsilon"] == 3.0 and dp["delta"] == 1e-6
     assert dp["certified_epsilon"] <= 3.0 and dp["rho"] > 0
+    assert 0 < dp["rho_spent"] <= dp["rho"]
     assert set(dp["columns_covered"]) == {
         c["name"] for c in res.report["columns"] if c["treatment"] == "modelled"
     }
