@@ -41,13 +41,24 @@ OUT = ROOT / "benchmarks" / "results" / "dask.json"
 SEED = 42
 
 
-def _digest(out: Path) -> str:
-    """One sha256 over the released table's files, in name order."""
+def _untimed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _untimed(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_untimed(v) for v in value]
+    return value
+
+
+def _digest(out: Path, report: dict[str, Any]) -> str:
+    """One sha256 over the released table's files (if any), the decision and every check's
+    measurement (timings left out): equal digests mean equal results."""
     files = sorted([out / "synthetic.csv"] if (out / "synthetic.csv").exists()
                    else (out / "synthetic").glob("*.parquet"))
     h = hashlib.sha256()
     for f in files:
         h.update(f.read_bytes())
+    h.update(json.dumps(_untimed([report["decision"], report["checks"]]), sort_keys=True,
+                        default=str).encode())
     return h.hexdigest()
 
 
@@ -68,7 +79,7 @@ def run_cli(source: Path, out: Path, engine: str) -> dict[str, Any]:
         "released": proc.returncode == 0,
         "stages": report["timings_seconds"],
         "peak_rss_mb_driver": max(report["peak_rss_mb"].values()),
-        "synthetic_sha256": _digest(out) if proc.returncode == 0 else None,
+        "result_sha256": _digest(out, report),
     }
 
 
@@ -81,12 +92,13 @@ def overhead(rows: int) -> dict[str, Any]:
         runs = [run_cli(source, Path(tmp) / f"out_{e}", e) for e in ("local", "dask")]
     local, dask = runs
     ratio = round(dask["wall_seconds"] / local["wall_seconds"], 2)
-    same = local["synthetic_sha256"] == dask["synthetic_sha256"] is not None
+    same = local["result_sha256"] == dask["result_sha256"]
     print(f"part 1: {rows:,} rows x 15 columns, structured only")
     for r in runs:
         print(f"  {r['engine']:>5}: wall {r['wall_seconds']:7.1f} s; "
               + ", ".join(f"{k} {v:.1f}s" for k, v in r["stages"].items()))
-    print(f"  dask / local wall = {ratio}; identical synthetic tables: {same}")
+    print(f"  dask / local wall = {ratio}; identical results (table, checks, decision): "
+          f"{same}")
     return {"rows": rows, "runs": runs, "ratio_dask_over_local": ratio, "identical": same}
 
 

@@ -144,10 +144,16 @@ def main() -> None:
         *[("dp-mst", e) for e in epsilons], *([("dp-aim", 1.0)] if args.aim else []),
     ]
     rows = []
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
     for kind, eps in jobs:
         row = _in_process(kind, eps, args.rows)
         print(f"  {kind} eps={eps}: {row['fit_sample_seconds']} s", flush=True)
         rows.append(row)
+        # Written after every job, so a long run that is stopped keeps what it measured.
+        (out / "dp.json").write_text(json.dumps(
+            {"data": source, "seed": SEED, "rows": rows, "complete": False}, indent=2,
+            default=str))
     trtr = rows[0]["trtr_accuracy"]
     header = (f" {'synthesizer':<22}{'eps':>5}{'quality':>8}{'TSTR':>7}{'1way TV':>8}"
               f"{'2way TV':>8}{'MIA AUC':>8}{'DCR':>6}{'single':>7}{'link':>6}{'infer':>6}"
@@ -161,9 +167,7 @@ def main() -> None:
               f"{r.get('inference_risk', '-')!s:>6}{r['fit_sample_seconds']:>7}"
               f"{r['peak_rss_mb']:>6}")
     print(f" TRTR accuracy (real train -> holdout): {trtr}")
-    result = {"data": source, "seed": SEED, "rows": rows}
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
+    result = {"data": source, "seed": SEED, "rows": rows, "complete": True}
     (out / "dp.json").write_text(json.dumps(result, indent=2, default=str))
 
 
