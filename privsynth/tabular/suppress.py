@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.checks.distance import MixedEncoder, knn, nearest_below_mismatch
-from privsynth.checks.privacy.cap import discretise
+from privsynth.checks.privacy.cap import QiBinner
 from privsynth.config import SuppressionConfig
 from privsynth.schema import ColumnSchema
 
@@ -63,7 +63,7 @@ class SuppressionRule:
     threshold: float
     rare_combos: frozenset[str]
     quasi: tuple[str, ...]
-    reference: tuple[pd.DataFrame, pd.DataFrame]
+    binner: QiBinner | None
     schema: dict[str, ColumnSchema]
     train_hashes: np.ndarray | None = None
 
@@ -100,11 +100,13 @@ class SuppressionRule:
             )
         rare: frozenset[str] = frozenset()
         qis = tuple(c for c in quasi if c in cols)
+        binner = None
         if qis and config.rare_qi_min_count > 1:
-            keys = discretise([train, holdout, train], schema, list(qis), QI_BINS)[0]
-            counts = keys.value_counts()
+            # Bins are fixed here, once: flags() keys each synthetic batch with them.
+            binner = QiBinner([train, holdout], schema, list(qis), QI_BINS)
+            counts = binner.keys(train).value_counts()
             rare = frozenset(counts[counts < config.rare_qi_min_count].index)
-        return cls(encoder, encoded, threshold, rare, qis, (train, holdout), schema, hashes)
+        return cls(encoder, encoded, threshold, rare, qis, binner, schema, hashes)
 
     def flags(self, synthetic: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(too_close, rare_combination) boolean masks over synthetic rows."""
@@ -122,10 +124,6 @@ class SuppressionRule:
             too_close = (d < self.threshold) | (d == 0)
             if self.train_hashes is not None:
                 too_close |= np.isin(_row_hashes(query), self.train_hashes)
-        if self.rare_combos and n:
-            train, holdout = self.reference
-            keys = discretise([train, holdout, synthetic], self.schema, list(self.quasi), QI_BINS)[
-                2
-            ]
-            rare = keys.isin(self.rare_combos).to_numpy()
+        if self.rare_combos and n and self.binner is not None:
+            rare = self.binner.keys(synthetic).isin(self.rare_combos).to_numpy()
         return too_close, rare

@@ -22,33 +22,53 @@ KEY_BINS = 20
 SECRET_BINS = 10
 
 
-def discretise(
-    frames: list[pd.DataFrame], schema: dict[str, ColumnSchema], cols: list[str], bins: int
-) -> list[pd.Series]:
-    """One string key per row, with numbers binned by quantiles of the first two (real) frames."""
-    model = [to_model_frame(f[cols], schema) for f in frames]
-    parts: list[list[pd.Series]] = [[] for _ in frames]
-    for col in cols:
-        real = pd.concat([model[0][col], model[1][col]]).dropna()
-        if schema[col].kind in ("float", "datetime", "integer") and real.nunique() > bins:
-            edges: np.ndarray | list[float] = (
-                np.unique(np.quantile(real, np.linspace(0, 1, bins + 1))) if len(real) else []
-            )
-            for i, m in enumerate(model):
+class QiBinner:
+    """One string key per row: numbers binned by quantiles of the real rows it was built on,
+    other values as they are. Built once, it keys any number of frames the same way."""
+
+    def __init__(
+        self, real: list[pd.DataFrame], schema: dict[str, ColumnSchema], cols: list[str],
+        bins: int,
+    ) -> None:
+        self.schema = {c: schema[c] for c in cols}
+        self.cols = list(cols)
+        self.edges: dict[str, np.ndarray] = {}
+        model = [to_model_frame(f[cols], schema) for f in real]
+        for col in cols:
+            values = pd.concat([m[col] for m in model]).dropna()
+            if schema[col].kind in ("float", "datetime", "integer") and values.nunique() > bins:
+                self.edges[col] = (
+                    np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))
+                    if len(values) else np.array([])
+                )
+
+    def keys(self, frame: pd.DataFrame) -> pd.Series:
+        if not self.cols:
+            return pd.Series(dtype=str)
+        m = to_model_frame(frame[self.cols], self.schema)
+        parts = []
+        for col in self.cols:
+            if col in self.edges:
+                edges = self.edges[col]
                 binned = (
                     np.digitize(m[col].to_numpy(dtype=float), edges[1:-1])
                     if len(edges) > 2
                     else np.zeros(len(m), int)
                 )
-                parts[i].append(
+                parts.append(
                     pd.Series(np.where(m[col].isna(), "nan", binned.astype(str)), index=m.index)
                 )
-        else:
-            for i, m in enumerate(model):
-                parts[i].append(m[col].fillna("nan").astype(str))
-    return [
-        pd.concat(p, axis=1).agg("\x1f".join, axis=1) if p else pd.Series(dtype=str) for p in parts
-    ]
+            else:
+                parts.append(m[col].fillna("nan").astype(str))
+        return pd.concat(parts, axis=1).agg("\x1f".join, axis=1)
+
+
+def discretise(
+    frames: list[pd.DataFrame], schema: dict[str, ColumnSchema], cols: list[str], bins: int
+) -> list[pd.Series]:
+    """One string key per row, with numbers binned by quantiles of the first two (real) frames."""
+    binner = QiBinner(frames[:2], schema, cols, bins)
+    return [binner.keys(f) for f in frames]
 
 
 def _cap(keys: pd.Series, vals: pd.Series, key_n: pd.Series, pair_n: pd.Series) -> np.ndarray:
