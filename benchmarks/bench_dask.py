@@ -206,6 +206,10 @@ def main() -> None:
     result: dict[str, Any] = {"cores": os.cpu_count()}
     if not args.skip_overhead:
         result["overhead"] = overhead(args.rows)
+    elif OUT.exists():  # keep part 1 of the previous run, marked as such
+        previous = json.loads(OUT.read_text("utf-8")).get("overhead")
+        if previous:
+            result["overhead"] = {**previous, "from_previous_run": True}
     result["scaling"] = scaling([int(w) for w in args.workers.split(",")], args.texts)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -151,9 +151,16 @@ class DaskEngine:
                 warnings.simplefilter("ignore", UserWarning)
                 held = [self.client.submit(_identity, obj, key=f"{tag}-shared-{i}", pure=False)
                         for i, obj in enumerate(shared)]
+                # Chunks are dealt to the workers in turn. Left alone, the scheduler keeps
+                # them all on the worker that holds the shared objects. A chunk may still
+                # move when its worker is busy or gone.
+                workers: list[str] = sorted(self._workers())
                 futures = [
-                    self.client.submit(fn, item, *held, key=f"{tag}-{i}",
-                                       retries=self.retries, pure=False)
+                    self.client.submit(
+                        fn, item, *held, key=f"{tag}-{i}", retries=self.retries, pure=False,
+                        workers=[workers[i % len(workers)]] if workers else None,
+                        allow_other_workers=True,
+                    )
                     for i, item in enumerate(items)
                 ]
             results: list[T] = self.client.gather(futures)
