@@ -142,7 +142,8 @@ def sample_rows(
         counts["rare_quasi_identifier_combination"] += part["rare_quasi_identifier_combination"]
         counts["rounds"] = max(counts["rounds"], part["rounds"])
     counts["chunks"] = len(parts)
-    frames = [frame for frame, _ in parts if len(frame)]
+    # Chunks that kept no row still carry the columns, which the checks need.
+    frames = [frame for frame, _ in parts if len(frame)] or [frame for frame, _ in parts[:1]]
     out = pd.concat(frames).reset_index(drop=True) if frames else pd.DataFrame()
     if rule is not None:
         logger.info(
