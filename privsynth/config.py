@@ -9,6 +9,7 @@ import math
 import tomllib
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -392,6 +393,11 @@ def _check_range(dotted: str, value: Any) -> None:
         raise ConfigError(f"config key '{dotted}' must be {span}, got {value}")
 
 
+def _one_of(key: str, value: str, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{key} '{value}' is unknown; choose one of {', '.join(choices)}")
+
+
 def _check_cross_rules(cfg: Config) -> None:
     if cfg.policy not in POLICIES:
         raise ConfigError(f"policy '{cfg.policy}' is unknown; choose one of {', '.join(POLICIES)}")
@@ -407,28 +413,13 @@ def _check_cross_rules(cfg: Config) -> None:
     from privsynth.resources import parse_memory
 
     parse_memory(cfg.max_memory)
-    if cfg.text.scrub_operator not in OPERATORS:
-        raise ConfigError(
-            f"text.scrub_operator '{cfg.text.scrub_operator}' is unknown; "
-            f"choose one of {', '.join(OPERATORS)}"
-        )
-    if cfg.text.prompting not in PROMPTING:
-        raise ConfigError(
-            f"text.prompting '{cfg.text.prompting}' is unknown; "
-            f"choose one of {', '.join(PROMPTING)}"
-        )
+    _one_of("text.scrub_operator", cfg.text.scrub_operator, OPERATORS)
+    _one_of("text.prompting", cfg.text.prompting, PROMPTING)
     _check_dp(cfg)
-    if cfg.output.format not in OUTPUT_FORMATS:
-        raise ConfigError(
-            f"output.format '{cfg.output.format}' is unknown; "
-            f"choose one of {', '.join(OUTPUT_FORMATS)}"
-        )
+    _one_of("output.format", cfg.output.format, OUTPUT_FORMATS)
     from privsynth.engine import ENGINES
 
-    if cfg.engine.kind not in ENGINES:
-        raise ConfigError(
-            f"engine.kind '{cfg.engine.kind}' is unknown; choose one of {', '.join(ENGINES)}"
-        )
+    _one_of("engine.kind", cfg.engine.kind, ENGINES)
     if cfg.engine.scheduler and cfg.engine.kind != "dask":
         raise ConfigError("engine.scheduler is set but engine.kind is not \"dask\"")
     from privsynth.tabular import registry  # local: avoids importing SDV at config time
