@@ -7,13 +7,24 @@ DEMO_OUT ?= demo_output
 
 .PHONY: install browser demo test test-all lint bench sample clean
 
+# llama.cpp is built for AVX2 rather than for "this CPU": a native build on a CPU with AMX
+# uses ggml's AMX kernels, which crash (SIGSEGV in ggml_backend_amx_mul_mat) where the VM does
+# not grant AMX state. The wheel is built once into a cache folder named after the flags.
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+WHEELS        := $(HOME)/.cache/privsynth-wheels/avx2
+
 # Torch first, pinned: it is the CPU build that lies on this machine's disk; an unpinned
 # torch pulled in by SDV would be a multi-GB CUDA build. llama-cpp-python compiles once
-# (about 8 minutes on 2 cores) and pip caches the wheel.
+# (about 8 minutes on 2 cores) into $(WHEELS).
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
+	ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip wheel --quiet --no-cache-dir --no-deps \
+	    -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	$(PY) -m pip install --quiet -e '.[dev,dask]'
 	$(VENV)/bin/privsynth doctor
 	touch $(STAMP)
@@ -44,6 +55,7 @@ test-all: install browser
 lint: install
 	$(VENV)/bin/ruff check privsynth tests benchmarks sample_data
 	$(VENV)/bin/mypy privsynth
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) benchmarks/run_all.py

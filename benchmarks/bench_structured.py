@@ -35,7 +35,7 @@ SEED = 42
 def _split() -> tuple[pd.DataFrame, pd.DataFrame]:
     from adult import load_adult
 
-    from privsynth.pipeline import split_holdout
+    from privsynth.split import split_holdout
 
     df, _ = load_adult()
     return split_holdout(df.reset_index(drop=True), 0.2, SEED)
@@ -98,7 +98,7 @@ def _quality(real: pd.DataFrame, syn: pd.DataFrame) -> dict[str, float]:
 def tstr(train_on: pd.DataFrame, test: pd.DataFrame) -> float:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from privsynth.checks.fidelity.encoding import encode_features
+    from privsynth.metrics.encoding import encode_features
 
     features = [c for c in test.columns if c != TARGET]
     x_train, x_test, cats = encode_features(train_on[features], test[features])

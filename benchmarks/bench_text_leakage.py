@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from privsynth.checks.privacy.pii_replay import _grams, identifier_values, normalise
+from privsynth.checks.privacy.pii_replay import _grams
 from privsynth.config import load_config
 from privsynth.io import read_table
+from privsynth.metrics.identifiers import identifier_values, normalise
 from privsynth.pipeline import synthesize
 from privsynth.text.generator import LlamaGenerator
 from privsynth.text.model import resolve_model

@@ -10,13 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from privsynth.checks import CheckContext, run_checks
-from privsynth.checks.base import TextColumn
-from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import Config, load_config
 from privsynth.engine import chunk_bounds, make_engine
 from privsynth.errors import InputError, ModelError
-from privsynth.gate import decide
 from privsynth.io import (
     check_output_dir,
     frame_to_csv_bytes,
@@ -25,11 +21,10 @@ from privsynth.io import (
     sha256_file,
     write_outputs_atomically,
 )
-from privsynth.pii.scan import IDENTIFIER, TEXT, PiiScanner, ScanResult
-from privsynth.pipeline import RunResult, synthesize
-from privsynth.report import build_report, render_html
+from privsynth.pii.scan import PiiScanner, ScanResult
+from privsynth.pipeline import RunResult, evaluate_external, synthesize
+from privsynth.report import render_html
 from privsynth.report.build import validate_report
-from privsynth.report.plots import fidelity_plots
 from privsynth.resources import fit_to_memory
 from privsynth.text.model import check_model_path
 
@@ -230,52 +225,9 @@ def check_dataframes(
     command: list[str] | None = None,
 ) -> RunResult:
     """Run the checks, the gate and the report on a synthetic table made by any generator."""
-    for name, frame in (("real", real), ("synthetic", synthetic), ("holdout", holdout)):
-        if len(frame) == 0:
-            raise InputError(f"the {name} table has no rows")
-    scan = PiiScanner(config.scan, config.seed).scan(real)
-    missing = [c for c in real.columns if c not in synthetic.columns or c not in holdout.columns]
-    if missing:
-        raise InputError(f"synthetic or holdout table lacks column(s): {', '.join(missing[:10])}")
-    ident = scan.columns_with(IDENTIFIER)
-    texts = scan.columns_with(TEXT)
-    modelled = scan.modelled_columns()
-    ctx = CheckContext.for_run(
-        config, scan, real, holdout, synthetic, modelled,
-        identifier_values=identifier_values(pd.concat([real[c] for c in ident]) if ident else []),
-        output=synthetic[list(real.columns)],
-        text_columns=tuple(texts),
-        texts={c: TextColumn.of(real[c], holdout[c], synthetic[c]) for c in texts},
+    return evaluate_external(
+        real, synthetic, holdout, config, input_info=input_info, command=command
     )
-    results = run_checks(ctx, config.gate)
-    decision = decide(results, config.gate)
-    info = dict(input_info or {})
-    info.update(
-        {
-            "rows": len(real),
-            "columns": real.shape[1],
-            "train_rows": len(real),
-            "holdout_rows": len(holdout),
-            "synthetic_rows": len(synthetic),
-        }
-    )
-    treatments = {c.name: "external generator" for c in scan.columns}
-    report = build_report(
-        config=config,
-        scan=scan,
-        treatments=treatments,
-        checks=results,
-        decision=decision,
-        input_info=info,
-        method={"synthesizer": "external (privsynth check)", "seed": config.seed},
-        text={},
-        command=command,
-        timings={},
-        plots=fidelity_plots(
-            real[modelled], synthetic[modelled], scan.schema, config.tabular.rare_category_min_count
-        ),
-    )
-    return RunResult(decision, report, scan, None)
 
 
 def check_files(

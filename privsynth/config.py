@@ -5,19 +5,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import tomllib
 import types
 import typing
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from privsynth.errors import ConfigError
-
-ROLES = ("identifier", "quasi_identifier", "sensitive", "attribute", "text")
+from privsynth.vocab import POLICIES
 
 
 @dataclass(frozen=True)
@@ -230,15 +227,12 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "gate.max_text_fallback_share": (0.0, 1.0),
 }
 
-PROMPTING = ("auto", "completion", "chat")
-OUTPUT_FORMATS = ("auto", "csv", "parquet")
 
 
 def default_config() -> Config:
     return _build(Config, _default_raw(), "")
 
 
-POLICIES = ("default", "strict", "lenient")
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
@@ -327,7 +321,9 @@ def _build(cls: type[T], raw: Any, prefix: str) -> T:
         _check_range(dotted, values[name])
     cfg = cls(**values)
     if cls is Config:
-        _check_cross_rules(cfg)  # type: ignore[arg-type]
+        from privsynth.config_rules import check_cross_rules
+
+        check_cross_rules(cfg)  # type: ignore[arg-type]
     return cfg
 
 
@@ -391,71 +387,3 @@ def _check_range(dotted: str, value: Any) -> None:
     if (low is not None and value < low) or (high is not None and value > high):
         span = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise ConfigError(f"config key '{dotted}' must be {span}, got {value}")
-
-
-def _one_of(key: str, value: str, choices: Sequence[str]) -> None:
-    if value not in choices:
-        raise ConfigError(f"{key} '{value}' is unknown; choose one of {', '.join(choices)}")
-
-
-def _check_cross_rules(cfg: Config) -> None:
-    if cfg.policy not in POLICIES:
-        raise ConfigError(f"policy '{cfg.policy}' is unknown; choose one of {', '.join(POLICIES)}")
-    for column, role in cfg.scan.roles.items():
-        if role not in ROLES:
-            raise ConfigError(
-                f"scan.roles: role '{role}' for column '{column}' is not one of {', '.join(ROLES)}"
-            )
-    from privsynth.pii.recognizers import validate_user_recognizers
-    from privsynth.pii.scrub import OPERATORS
-
-    validate_user_recognizers(cfg.scan.recognizers)
-    from privsynth.resources import parse_memory
-
-    parse_memory(cfg.max_memory)
-    _one_of("text.scrub_operator", cfg.text.scrub_operator, OPERATORS)
-    _one_of("text.prompting", cfg.text.prompting, PROMPTING)
-    _check_dp(cfg)
-    _one_of("output.format", cfg.output.format, OUTPUT_FORMATS)
-    from privsynth.engine import ENGINES
-
-    _one_of("engine.kind", cfg.engine.kind, ENGINES)
-    if cfg.engine.scheduler and cfg.engine.kind != "dask":
-        raise ConfigError("engine.scheduler is set but engine.kind is not \"dask\"")
-    from privsynth.tabular import registry  # local: avoids importing SDV at config time
-
-    if cfg.tabular.synthesizer not in registry.names():
-        raise ConfigError(
-            f"tabular.synthesizer '{cfg.tabular.synthesizer}' is unknown; "
-            f"choose one of {', '.join(registry.names())}"
-        )
-
-
-def _check_dp(cfg: Config) -> None:
-    """epsilon > 0; delta "auto" (1/n^2) or a number in (0, 1) (below 1/n is checked at fit,
-    when n is known); domains map column names to non-empty lists of distinct values."""
-    dp = cfg.dp
-    if not math.isfinite(dp.epsilon) or dp.epsilon <= 0:
-        raise ConfigError(f"config key 'dp.epsilon' must be greater than 0, got {dp.epsilon:g}")
-    if isinstance(dp.delta, str):
-        if dp.delta != "auto":
-            raise ConfigError(
-                f"config key 'dp.delta' must be \"auto\" or a number, got '{dp.delta}'"
-            )
-    elif isinstance(dp.delta, bool) or not isinstance(dp.delta, (int, float)):
-        raise ConfigError("config key 'dp.delta' must be \"auto\" or a number")
-    elif not (0 < dp.delta < 1) or not math.isfinite(dp.delta):
-        raise ConfigError(
-            f"config key 'dp.delta' must be greater than 0 and below 1/n, got {dp.delta:g}"
-        )
-    for column, values in dp.domains.items():
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(isinstance(v, (str, int, float, bool)) for v in values)
-        ):
-            raise ConfigError(
-                f"dp.domains: '{column}' must be a non-empty list of category values"
-            )
-        if len({str(v) for v in values}) != len(values):
-            raise ConfigError(f"dp.domains: '{column}' lists a value twice")

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from privsynth.checks.base import ERROR, FAIL, NOT_APPLICABLE, CheckResult
-from privsynth.config import GateConfig
+from privsynth.checks.stage import Evaluation
+from privsynth.config import Config, GateConfig
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,10 @@ def decide(
     skipped = len(results) - passed
     note = f"; {skipped} not applicable, allowed by the policy" if skipped else ""
     return Decision(True, (f"all {passed} applicable checks passed their thresholds{note}",))
+
+
+def gate_stage(
+    evaluation: Evaluation, config: Config, refusals: Sequence[str] = ()
+) -> Decision:
+    """The gate stage: the policy's decision on the evaluation, failing closed."""
+    return decide(evaluation.results, config.gate, refusals)

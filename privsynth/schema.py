@@ -211,3 +211,8 @@ def _isnull(v: object) -> bool:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
+
+
+def texts_of(values: object) -> list[str]:
+    """Cell values as strings, missing as ""."""
+    return pd.Series(values, dtype=object).fillna("").astype(str).tolist()

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 import pandas as pd
 
-from privsynth.schema import ColumnSchema
+from privsynth import seeds
+from privsynth.schema import ColumnSchema, texts_of
+from privsynth.seeds import Stream
 
 if TYPE_CHECKING:
     from privsynth.config import Config
-    from privsynth.pii.scan import ScanResult
+    from privsynth.metadata import TableMetadata
 
 PASS, FAIL, ERROR, NOT_APPLICABLE = "pass", "fail", "error", "not_applicable"
 
@@ -78,11 +80,6 @@ class TextColumn:
         return cls(texts_of(train), texts_of(holdout), texts_of(synthetic), fallbacks)
 
 
-def texts_of(values: object) -> list[str]:
-    """Cell values as strings, missing as ""."""
-    return pd.Series(values, dtype=object).fillna("").astype(str).tolist()
-
-
 @dataclass(frozen=True)
 class CheckContext:
     """Real train and holdout rows (modelled columns only) and the synthetic output."""
@@ -120,23 +117,23 @@ class CheckContext:
 
     @classmethod
     def for_run(
-        cls, config: Config, scan: ScanResult, train: pd.DataFrame, holdout: pd.DataFrame,
+        cls, config: Config, meta: TableMetadata, train: pd.DataFrame, holdout: pd.DataFrame,
         synthetic: pd.DataFrame, modelled: list[str], **extra: Any,
     ) -> CheckContext:
-        """A context whose settings come from the config and whose roles come from the scan."""
-        from privsynth.pii.scan import QUASI, SENSITIVE
-
+        """A context whose settings come from the config and whose roles from the metadata."""
         cap = config.checks.max_eval_rows
         full = synthetic[modelled].reset_index(drop=True)
         return cls(
-            train=_at_most(train[modelled], cap, config.seed, 1),
-            holdout=_at_most(holdout[modelled], cap, config.seed, 2),
-            synthetic=_at_most(full, cap, config.seed, 3).reset_index(drop=True),
-            synthetic_all=full, schema=scan.schema,
+            train=_at_most(train[modelled], cap, config.seed, Stream.CHECK_TRAIN_SAMPLE),
+            holdout=_at_most(holdout[modelled], cap, config.seed, Stream.CHECK_HOLDOUT_SAMPLE),
+            synthetic=_at_most(
+                full, cap, config.seed, Stream.CHECK_SYNTHETIC_SAMPLE
+            ).reset_index(drop=True),
+            synthetic_all=full, schema=meta.schema,
             seed=config.seed, bootstrap=config.checks.bootstrap,
             rare_min_count=config.tabular.rare_category_min_count,
-            quasi_identifiers=tuple(c for c in scan.columns_with(QUASI) if c in modelled),
-            sensitive=tuple(c for c in scan.columns_with(SENSITIVE) if c in modelled),
+            quasi_identifiers=tuple(c for c in meta.quasi_identifiers if c in modelled),
+            sensitive=tuple(c for c in meta.sensitive if c in modelled),
             attacks=config.checks.attacks, utility_target=config.checks.utility_target,
             chunk_rows=config.engine.check_chunk_rows, **extra,
         )
@@ -145,11 +142,11 @@ class CheckContext:
         return np.random.default_rng([self.seed, salt])
 
 
-def _at_most(frame: pd.DataFrame, cap: int, seed: int, salt: int) -> pd.DataFrame:
+def _at_most(frame: pd.DataFrame, cap: int, seed: int, salt: Stream) -> pd.DataFrame:
     """A seeded uniform sample of ``cap`` rows when the frame is larger (0: no cap)."""
     if cap <= 0 or len(frame) <= cap:
         return frame
-    rng = np.random.default_rng([seed, 97, salt])
+    rng = seeds.rng(seed, Stream.CHECK_CAP, int(salt))
     return frame.iloc[np.sort(rng.choice(len(frame), cap, replace=False))]
 
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-import numpy as np
-
+from privsynth import seeds
 from privsynth.errors import ConfigError
+from privsynth.seeds import Stream
+from privsynth.vocab import ENGINES
 
 T = TypeVar("T")
 
-ENGINES = ("local", "dask")
 
 
 class Engine(Protocol):
@@ -62,7 +62,7 @@ def chunk_seed(seed: int, index: int) -> int:
     """Chunk 0 keeps the run's seed; the others get independent seeds derived from it."""
     if index == 0:
         return seed
-    return int(np.random.SeedSequence([seed, 7817, index]).generate_state(1)[0])
+    return seeds.derive(seed, Stream.CHUNK, index)
 
 
 def chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:

@@ -95,9 +95,17 @@ class PiiDetector:
         except ValueError:  # pragma: no cover - platforms without fork
             return _analyze(texts, *job)
         del analyzer  # loaded above, so forked workers share it instead of loading their own
-        with ctx.Pool(self.workers) as pool:
+        with ctx.Pool(self.workers, initializer=_default_signals) as pool:
             parts = pool.starmap(_analyze_single_threaded, [(chunk, *job) for chunk in chunks])
         return [spans for part in parts for spans in part]
+
+
+def _default_signals() -> None:
+    """A forked worker inherits the CLI's SIGTERM handler, which raises to unwind a run. The
+    pool ends its workers with SIGTERM when it closes: they must simply exit."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

@@ -1,10 +1,16 @@
 """Scrubbing free text: known identifier values first, then the PII detector.
 
-Operators (``text.scrub_operator``) say what a found value becomes:
-- ``tag``: a typed placeholder such as ``<PERSON>`` (the default; prompts use these);
-- ``fake``: a consistent, format-preserving fake (the same real value, the same fake);
-- ``mask``: every letter and digit becomes ``*``;
-- ``drop_sentence``: the whole sentence that holds it is removed.
+privsynth chooses the spans (a row's own identifier values first, then what Presidio finds
+outside them, the longest where detections overlap); presidio-anonymizer's
+``AnonymizerEngine`` applies the operator. ``text.scrub_operator`` says what a found value
+becomes:
+- ``tag``: a typed placeholder such as ``<PERSON>`` (the default; prompts use these),
+  Presidio's built-in ``replace``;
+- ``mask``: every letter and digit becomes ``*``, Presidio's built-in ``custom`` operator;
+- ``redact``: removed, Presidio's built-in ``redact``;
+- ``fake``: a consistent, format-preserving fake (the same real value, the same fake), a
+  custom operator;
+- ``drop_sentence``: the whole sentence that holds it is removed, a custom operator.
 """
 
 from __future__ import annotations
@@ -14,14 +20,22 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+from presidio_anonymizer.operators import Operator, OperatorType
 
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.replace import ConsistentReplacer
+from privsynth.vocab import SCRUB_OPERATORS
 
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER_RE = re.compile(r"<([A-Z_]{2,30})>")
-OPERATORS = ("tag", "fake", "mask", "drop_sentence")
+OPERATORS = SCRUB_OPERATORS
+# What drop_sentence leaves where a span was, before the sentences that hold it are removed.
+_DROP_MARK = "\x00privsynth-drop\x00"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -70,6 +84,7 @@ class TextScrubber:
             score_threshold=score_threshold, batch_size=batch_size
         )
         self.replacer = replacer or ConsistentReplacer(seed=0)
+        self.engine = _anonymizer()
 
     def scrub(
         self, texts: Sequence[str], known: Sequence[dict[str, str]] | None = None
@@ -106,40 +121,111 @@ class TextScrubber:
                 if _specific(text[start:end], entity):
                     found.add(text[start:end])
                 counts[entity] += 1
+            scrubbed = self._apply(text, chosen)
             if self.operator == "drop_sentence":
-                kept, n = _drop_sentences(text, chosen)
+                scrubbed, n = _drop_marked_sentences(scrubbed)
                 dropped += n
-                out.append(kept)
-            else:
-                out.append(self._apply(text, chosen))
+            out.append(scrubbed)
         logger.info("scrubbed %d texts, %d entities", len(out), sum(counts.values()))
         return ScrubResult(
             out, dict(counts), frozenset(v for v in found if len(v.strip()) >= 3), dropped
         )
 
     def _apply(self, text: str, spans: list[tuple[int, int, str]]) -> str:
-        pieces, last = [], 0
-        for start, end, entity in spans:
-            pieces.append(text[last:start])
-            value = text[start:end]
-            if self.operator == "tag":
-                pieces.append(f"<{entity}>")
-            elif self.operator == "mask":
-                pieces.append(re.sub(r"\w", "*", value))
-            else:
-                pieces.append(self.replacer.fake(entity, value))
-            last = end
-        pieces.append(text[last:])
-        return "".join(pieces)
+        """The operator applied to ``spans`` (non-overlapping) by presidio-anonymizer."""
+        if not spans:
+            return text
+        results = [RecognizerResult(entity, start, end, 1.0) for start, end, entity in spans]
+        fakes: dict[str, dict[str, str]] = {}
+        if self.operator == "fake":
+            # Drawn in text order, as the replacer's stream expects; the anonymizer then
+            # applies them from the end of the text backwards.
+            for start, end, entity in spans:
+                value = text[start:end]
+                fakes.setdefault(entity, {}).setdefault(value, self.replacer.fake(entity, value))
+        operators = {entity: self._operator(entity, fakes.get(entity)) for _, _, entity in spans}
+        return str(
+            self.engine.anonymize(
+                text, results, operators, merge_entities_with_spaces=False
+            ).text
+        )
+
+    def _operator(self, entity: str, fakes: dict[str, str] | None) -> OperatorConfig:
+        if self.operator == "tag":
+            return OperatorConfig("replace", {"new_value": f"<{entity}>"})
+        if self.operator == "mask":
+            # Presidio's "mask" would star spaces and dashes too; the length and punctuation of
+            # the value stay readable with its "custom" operator.
+            return OperatorConfig("custom", {"lambda": _mask_word_chars})
+        if self.operator == "redact":
+            return OperatorConfig("redact", {})
+        if self.operator == "fake":
+            return OperatorConfig(ConsistentFake.NAME, {"fakes": fakes or {}})
+        return OperatorConfig(DropSentence.NAME, {})
 
 
-def _drop_sentences(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, int]:
-    kept, dropped, pos = [], 0, 0
+class ConsistentFake(Operator):
+    """A custom presidio-anonymizer operator: the same real value always gets the same
+    format-preserving fake. ``fakes`` maps each value to the fake the run's
+    ``ConsistentReplacer`` drew for it."""
+
+    NAME = "privsynth_consistent_fake"
+
+    def operate(self, text: str, params: dict[str, Any] | None = None) -> str:
+        return (params or {})["fakes"][text]
+
+    def validate(self, params: dict[str, Any] | None = None) -> None:
+        if not params or not isinstance(params.get("fakes"), dict):
+            raise ValueError("the consistent-fake operator needs the fakes of the text")
+
+    def operator_name(self) -> str:
+        return self.NAME
+
+    def operator_type(self) -> OperatorType:
+        return OperatorType.Anonymize
+
+
+class DropSentence(Operator):
+    """A custom presidio-anonymizer operator: marks every sentence the span touches, so
+    ``_drop_marked_sentences`` removes them. Sentence ends inside the span are kept, so the
+    text splits into the same sentences as before."""
+
+    NAME = "privsynth_drop_sentence"
+
+    def operate(self, text: str, params: dict[str, Any] | None = None) -> str:
+        def mark_next(m: re.Match[str]) -> str:
+            # A sentence end inside the span: the span goes on into the next sentence.
+            return m.group(0) + (_DROP_MARK if m.end() < len(text) else "")
+
+        lead = _SENTENCE_END.match(text)
+        return ("" if lead else _DROP_MARK) + _SENTENCE_END.sub(mark_next, text)
+
+    def validate(self, params: dict[str, Any] | None = None) -> None:
+        return None
+
+    def operator_name(self) -> str:
+        return self.NAME
+
+    def operator_type(self) -> OperatorType:
+        return OperatorType.Anonymize
+
+
+def _mask_word_chars(value: str) -> str:
+    return re.sub(r"\w", "*", value)
+
+
+def _anonymizer() -> AnonymizerEngine:
+    engine = AnonymizerEngine()
+    engine.add_anonymizer(ConsistentFake)
+    engine.add_anonymizer(DropSentence)
+    return engine
+
+
+def _drop_marked_sentences(text: str) -> tuple[str, int]:
+    """Remove every sentence that holds a drop mark; count them."""
+    kept, dropped = [], 0
     for piece in _SENTENCE_END.split(text):
-        start = text.index(piece, pos) if piece else pos
-        end = start + len(piece)
-        pos = end
-        if any(s < end and e > start for s, e, _ in spans):
+        if _DROP_MARK in piece:
             dropped += 1
         elif piece.strip():
             kept.append(piece.strip())

@@ -15,64 +15,12 @@ max = 10000
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from privsynth.errors import ConfigError
+from privsynth.metadata import apply_overrides, bounds
 from privsynth.schema import ColumnSchema
 
-KINDS = ("integer", "float", "datetime", "boolean", "categorical")
-_KEYS = {"kind", "datetime_format", "decimals", "min", "max"}
-
-
-def apply_overrides(
-    schema: dict[str, ColumnSchema], overrides: dict[str, Any]
-) -> dict[str, ColumnSchema]:
-    """The schema with ``[tabular.columns]`` applied; unknown columns and keys are errors."""
-    out = dict(schema)
-    for col, spec in overrides.items():
-        where = f"tabular.columns.{col}"
-        if col not in schema:
-            raise ConfigError(f"{where}: the input has no column '{col}'")
-        if not isinstance(spec, dict):
-            raise ConfigError(f"{where} must be a table of settings")
-        extra = set(spec) - _KEYS
-        if extra:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
-        changes: dict[str, Any] = {}
-        if "kind" in spec:
-            if spec["kind"] not in KINDS:
-                raise ConfigError(f"{where}.kind must be one of {', '.join(KINDS)}")
-            changes["kind"] = spec["kind"]
-        if "datetime_format" in spec:
-            if not isinstance(spec["datetime_format"], str) or "%" not in spec["datetime_format"]:
-                raise ConfigError(f"{where}.datetime_format must be a strftime format")
-            changes["datetime_format"] = spec["datetime_format"]
-        if "decimals" in spec:
-            d = spec["decimals"]
-            if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 12:
-                raise ConfigError(f"{where}.decimals must be an integer from 0 to 12")
-            changes["decimals"] = d
-        for bound in ("min", "max"):
-            if bound in spec and (
-                isinstance(spec[bound], bool) or not isinstance(spec[bound], (int, float, str))
-            ):
-                raise ConfigError(f"{where}.{bound} must be a number (or a date string)")
-        cs = dataclasses.replace(schema[col], **changes)
-        if cs.kind == "datetime" and not cs.datetime_format:
-            cs = dataclasses.replace(cs, datetime_format="%Y-%m-%d")
-        out[col] = cs
-    return out
-
-
-def bounds(overrides: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """User bounds by column: (min or None, max or None)."""
-    return {
-        col: (spec.get("min"), spec.get("max"))
-        for col, spec in overrides.items()
-        if isinstance(spec, dict) and ("min" in spec or "max" in spec)
-    }
-
+__all__ = ["apply_overrides", "bounds", "describe"]
 
 def describe(schema: dict[str, ColumnSchema], overrides: dict[str, Any]) -> dict[str, Any]:
     """What the report shows per modelled column: detected kind, format, precision, source."""

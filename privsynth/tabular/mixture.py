@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privsynth import seeds
 from privsynth.errors import NotFittedError
 from privsynth.schema import ColumnSchema, to_model_frame
+from privsynth.seeds import MIXTURE_GROUP_STEP, MIXTURE_PART_STEP, Stream
 from privsynth.tabular import registry
 
 MIN_COMPONENT = 1000
@@ -97,7 +99,8 @@ class MixtureSynthesizer:
             for c, sub in enumerate(self._clusters(features, schema, g)):
                 part = features[sub]
                 model = registry.create(
-                    self.kind, self.params, self.seed + 101 * g + c, self.constraints
+                    self.kind, self.params, seeds.step(self.seed, MIXTURE_GROUP_STEP, g) + c,
+                    self.constraints,
                 )
                 model.fit(part, {col: schema[col] for col in part.columns})
                 self.parts_.append((len(part) / len(df), model, constant))
@@ -106,13 +109,13 @@ class MixtureSynthesizer:
     def sample(self, n: int, seed: int) -> pd.DataFrame:
         if not hasattr(self, "parts_"):
             raise NotFittedError("MixtureSynthesizer used before fit()")
-        rng = np.random.default_rng([seed, 17])
+        rng = seeds.rng(seed, Stream.MIXTURE_SAMPLE)
         sizes = rng.multinomial(n, [share for share, _, _ in self.parts_])
         frames = []
         for i, ((_, model, constant), size) in enumerate(zip(self.parts_, sizes, strict=True)):
             if size == 0:
                 continue
-            part = model.sample(int(size), seed + 7 * i)
+            part = model.sample(int(size), seeds.step(seed, MIXTURE_PART_STEP, i))
             if self.column and self.column not in part.columns:
                 part[self.column] = constant
             frames.append(part[self.columns_])

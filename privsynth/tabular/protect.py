@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privsynth import seeds
 from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.fakes import fill_shape
 from privsynth.schema import ColumnSchema, from_model_frame, to_model_frame
+from privsynth.seeds import Stream
 
 _NUMERIC = ("integer", "float", "datetime")
 
@@ -65,7 +67,7 @@ class RareCategoryProtector:
 
     def inverse(self, df: pd.DataFrame) -> pd.DataFrame:
         out = df.copy()
-        rng = np.random.default_rng([self.seed, 11])
+        rng = seeds.rng(self.seed, Stream.RARE_CATEGORIES)
         for col in self.rare_:
             if col not in out.columns:
                 continue

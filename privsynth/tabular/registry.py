@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from privsynth.tabular.base import Synthesizer
+from privsynth.vocab import SYNTHESIZERS
 
 
 def _sdv(kind: str) -> Callable[..., Synthesizer]:
@@ -53,6 +54,10 @@ _FACTORIES.update({name: _dp(name) for name in DP_NAMES})
 
 def names() -> list[str]:
     return sorted(_FACTORIES)
+
+
+# The config validates names against the vocabulary, which must list exactly these.
+assert tuple(names()) == SYNTHESIZERS, "privsynth.vocab.SYNTHESIZERS is out of date"
 
 
 def create(

@@ -9,9 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privsynth import seeds
 from privsynth.config import DpConfig, TabularConfig, default_config
 from privsynth.errors import ConfigError, NotFittedError
 from privsynth.schema import ColumnSchema, target_like
+from privsynth.seeds import CONSTRAINT_ROUND_STEP, Stream
 from privsynth.tabular import metadata, registry
 from privsynth.tabular.base import Synthesizer
 from privsynth.tabular.constraints import parse_constraints
@@ -50,7 +52,7 @@ class StructuredSynthesizer:
         self.schema_ = {c: full[str(c)] for c in df.columns}
         self.rows_seen_ = len(df)
         if cfg.max_fit_rows and len(df) > cfg.max_fit_rows:
-            rng = np.random.default_rng([self.seed, 5])
+            rng = seeds.rng(self.seed, Stream.FIT_SAMPLE)
             df = df.iloc[np.sort(rng.choice(len(df), cfg.max_fit_rows, replace=False))]
             logger.info("fitting on a uniform sample of %d of %d rows", len(df), self.rows_seen_)
         self.fit_rows_ = len(df)
@@ -157,7 +159,7 @@ class StructuredSynthesizer:
             if need <= 0:
                 break
             batch = self.model_.sample(need if not own else int(need * 1.3) + 5,
-                                       seed + 7919 * r)
+                                       seeds.step(seed, CONSTRAINT_ROUND_STEP, r))
             batch = self.clipper_.transform(self.rare_.inverse(batch))
             for con in own:
                 batch = batch[con.valid(batch)]

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from privsynth.checks.distance import MixedEncoder, knn, nearest_below_mismatch
-from privsynth.checks.privacy.cap import QiBinner
+from privsynth import seeds
 from privsynth.config import SuppressionConfig
+from privsynth.metrics.binning import QiBinner
+from privsynth.metrics.distance import MixedEncoder, knn, nearest_below_mismatch
 from privsynth.schema import ColumnSchema
+from privsynth.seeds import Stream
 
 # Quasi-identifier numbers and dates are compared in quintiles: exact ages or birth dates
 # make almost every combination rare, and suppression would then remove ordinary rows.
@@ -92,7 +94,7 @@ class SuppressionRule:
             )
             probe = holdout
             if len(holdout) > THRESHOLD_ROWS:
-                rng = np.random.default_rng([seed, 23])
+                rng = seeds.rng(seed, Stream.SUPPRESSION_THRESHOLD)
                 probe = holdout.iloc[np.sort(rng.choice(len(holdout), THRESHOLD_ROWS, False))]
             threshold = _reference_quantile(
                 encoded, encoder.transform(probe), encoder.exact_, len(cols),

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from privsynth import seeds
+from privsynth.seeds import Stream
 from privsynth.text.prompts import INJECTION_RE
 from privsynth.text.summary import NgramIndex, tokens
 
@@ -75,7 +77,7 @@ class NearestReal:
     def fit(self, texts: Sequence[str]) -> NearestReal:
         texts = [t for t in texts if t.strip()]
         if len(texts) > MAX_NEAREST_TEXTS:
-            rng = np.random.default_rng([self.seed, 71])
+            rng = seeds.rng(self.seed, Stream.FILTER_SAMPLE)
             pick = rng.choice(len(texts), MAX_NEAREST_TEXTS, replace=False)
             texts = [texts[i] for i in sorted(pick)]
         self.vectorizer_ = tfidf_vectorizer() if texts else None

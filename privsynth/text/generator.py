@@ -102,6 +102,9 @@ class LlamaGenerator:
                     )
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot load model {self.model.path.name}: {exc}") from None
+            from privsynth.engine.worker import close_at_exit
+
+            close_at_exit(self._llm)
         return self._llm
 
     @property
@@ -155,8 +158,10 @@ class LlamaGenerator:
             from privsynth.engine.worker import cached
 
             def build() -> Any:
+                from privsynth.engine.worker import close_at_exit
+
                 with _quiet_stderr():
-                    return BatchDecoder(
+                    decoder = BatchDecoder(
                         self._load(),
                         n_seq=self.batch_sequences,
                         n_ctx_per_seq=min(self.n_ctx, 2048),
@@ -164,6 +169,8 @@ class LlamaGenerator:
                         temperature=self.temperature,
                         top_p=self.top_p,
                     )
+                close_at_exit(decoder)
+                return decoder
 
             # One decoder per loaded model and settings in this process, like the model.
             llm = self._load()

@@ -168,7 +168,7 @@ def test_failing_check_withholds_and_report_has_no_rows(small_customers, monkeyp
 
 def test_rendered_report_scanned_by_our_own_scanner_holds_no_input_pii(canary_run,
                                                                       small_customers) -> None:
-    from privsynth.checks.privacy.pii_replay import identifier_values
+    from privsynth.metrics.identifiers import identifier_values
     from privsynth.pii.scrub import TextScrubber
 
     _, secrets, out, _ = canary_run

@@ -10,9 +10,9 @@ import pytest
 
 from privsynth.checks import CheckContext, run_checks
 from privsynth.checks.base import ERROR, NOT_APPLICABLE, PASS, TextColumn
-from privsynth.checks.privacy.pii_replay import identifier_values
 from privsynth.config import default_config
 from privsynth.gate import decide
+from privsynth.metrics.identifiers import identifier_values
 from privsynth.schema import infer_schema
 
 GATE = default_config().gate

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from privsynth.api import synthetic_files, verify_dir, write_report_dir
-from privsynth.checks.distance import chunked_knn, knn
 from privsynth.config import load_config
 from privsynth.engine import LocalEngine, chunk_bounds, chunk_seed, make_engine
 from privsynth.errors import ConfigError, InputError
 from privsynth.io import input_info, read_input, read_table
+from privsynth.metrics.distance import chunked_knn, knn
 from tests.conftest import ROOT
 from tests.unit.test_report import sample_report
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from privsynth.pii.recognizers.checksums import luhn_ok
 from privsynth.pii.replace import ConsistentReplacer
-from privsynth.pii.scrub import TextScrubber
+from privsynth.pii.scrub import ConsistentFake, DropSentence, TextScrubber
 
 
 def test_the_same_value_gets_the_same_fake_and_different_values_differ() -> None:
@@ -89,3 +89,15 @@ def test_drop_sentence_operator_removes_only_sentences_with_pii() -> None:
     result = TextScrubber(operator="drop_sentence").scrub(TEXTS)
     assert result.texts == ["She wants a refund.", "Refund approved."]
     assert result.sentences_dropped == 2
+
+
+def test_redact_operator_removes_the_value() -> None:
+    out = TextScrubber(operator="redact").scrub(TEXTS).texts
+    assert out[0] == " called from . She wants a refund."
+
+
+def test_scrub_operators_run_on_presidio_anonymizer() -> None:
+    """The anonymizer engine applies every operator; privsynth's own are registered in it."""
+    scrubber = TextScrubber(operator="fake", replacer=ConsistentReplacer(seed=4))
+    names = set(scrubber.engine.operators_factory.get_anonymizers())
+    assert {"replace", "redact", "custom", ConsistentFake.NAME, DropSentence.NAME} <= names

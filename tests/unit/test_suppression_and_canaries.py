@@ -63,7 +63,7 @@ def test_a_model_that_copies_its_examples_cannot_leak_a_canary(small_customers) 
 def test_blocked_nearest_search_matches_brute_force_below_one_mismatch() -> None:
     import numpy as np
 
-    from privsynth.checks.distance import MixedEncoder, knn, nearest_below_mismatch
+    from privsynth.metrics.distance import MixedEncoder, knn, nearest_below_mismatch
 
     pop = population(2500, seed=7)[MODELLED]
     ref, query = pop.iloc[:1500], pop.iloc[1500:]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
-from privsynth.checks.fidelity.encoding import encode_features
+from privsynth.metrics.encoding import encode_features
 from privsynth.schema import target_like, to_model_frame
 
 __all__ = ["MlUtility", "guess_target"]

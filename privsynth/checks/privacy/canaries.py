@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
-from privsynth.checks.distance import MixedEncoder, knn
 from privsynth.checks.privacy.pii_replay import count_replay
+from privsynth.metrics.distance import MixedEncoder, knn
 
 
 class Canaries:

@@ -7,8 +7,8 @@ from typing import ClassVar
 import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
-from privsynth.checks.distance import shared_distances
-from privsynth.report.plots import histogram_pair
+from privsynth.checks.privacy.distances import shared_distances
+from privsynth.metrics.curves import histogram_pair
 
 
 def closer_share(pairs: np.ndarray) -> float:

@@ -8,8 +8,8 @@ from typing import ClassVar
 import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
-from privsynth.checks.distance import DistanceSet
 from privsynth.checks.privacy.dcr_share import closer_share
+from privsynth.checks.privacy.distances import DistanceSet
 
 MAX_SUBSET_SIZE = 3
 MAX_SUBSETS = 12

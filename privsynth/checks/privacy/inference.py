@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
-from privsynth.checks.distance import MixedEncoder, knn
 from privsynth.checks.privacy.attack_data import NUMERIC, attack_targets
 from privsynth.checks.privacy.risk import privacy_risk
+from privsynth.metrics.distance import MixedEncoder, knn
 from privsynth.schema import to_model_frame
 
 TOLERANCE = 0.05

@@ -12,9 +12,9 @@ from typing import ClassVar
 import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
-from privsynth.checks.distance import MixedEncoder, knn
 from privsynth.checks.privacy.attack_data import attack_targets
 from privsynth.checks.privacy.risk import privacy_risk
+from privsynth.metrics.distance import MixedEncoder, knn
 
 
 class Linkability:

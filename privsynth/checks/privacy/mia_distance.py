@@ -8,8 +8,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
-from privsynth.checks.distance import shared_distances
-from privsynth.report.plots import roc_points
+from privsynth.checks.privacy.distances import shared_distances
+from privsynth.metrics.curves import roc_points
 
 
 def auc_of(scored: np.ndarray) -> float:

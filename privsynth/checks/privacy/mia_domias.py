@@ -19,8 +19,9 @@ from scipy.special import logsumexp
 from sklearn.metrics.pairwise import euclidean_distances
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
-from privsynth.checks.distance import knn, shared_distances
+from privsynth.checks.privacy.distances import shared_distances
 from privsynth.checks.privacy.mia_distance import auc_of
+from privsynth.metrics.distance import knn
 
 MAX_DENSITY_ROWS = 20000
 CHUNK = 512

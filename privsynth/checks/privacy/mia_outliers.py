@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
-from privsynth.checks.distance import shared_distances
+from privsynth.checks.privacy.distances import shared_distances
 from privsynth.checks.privacy.mia_distance import auc_of
 
 OUTLIER_SHARE = 0.10

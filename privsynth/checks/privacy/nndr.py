@@ -7,8 +7,8 @@ from typing import ClassVar
 import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
-from privsynth.checks.distance import shared_distances
 from privsynth.checks.privacy.dcr_share import closer_share
+from privsynth.checks.privacy.distances import shared_distances
 
 
 def nndr(two_nearest: np.ndarray) -> np.ndarray:

@@ -10,26 +10,10 @@ from typing import ClassVar
 import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.metrics.identifiers import normalise
 
-MIN_VALUE_CHARS = 4
 MAX_NGRAM = 6
 _EDGE_PUNCT = ".,;:!?\"'()[]{}<>"
-
-
-def normalise(value: object) -> str:
-    return " ".join(str(value).lower().split())
-
-
-def identifier_values(values: Iterable[object]) -> frozenset[str]:
-    """Normalised values long enough that a verbatim hit is evidence, not coincidence."""
-    out = set()
-    for v in values:
-        if v is None or (isinstance(v, float) and pd.isna(v)):
-            continue
-        n = normalise(v)
-        if len(n) >= MIN_VALUE_CHARS:
-            out.add(n)
-    return frozenset(out)
 
 
 def _grams(text: str, longest: int) -> set[str]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from faker import Faker
 
-from privsynth.checks.privacy.pii_replay import identifier_values
+from privsynth import seeds
+from privsynth.metrics.identifiers import identifier_values
 from privsynth.pii.fakes import fill_shape, identifier_kind
-from privsynth.pii.scan import IDENTIFIER, TEXT, ScanResult
+from privsynth.pii.scan import ScanResult
+from privsynth.seeds import Stream
+from privsynth.vocab import Role
 
 
 @dataclass(frozen=True)
@@ -22,9 +24,9 @@ class CanarySet:
 
 def make_canaries(n: int, train: pd.DataFrame, scan: ScanResult, seed: int) -> CanarySet:
     """``n`` plausible records whose identifiers and text phrases are unique."""
-    rng = np.random.default_rng([seed, 21])
+    rng = seeds.rng(seed, Stream.CANARIES)
     fake = Faker("en_US")
-    fake.seed_instance(seed + 21)
+    fake.seed_instance(seed + Stream.CANARIES)
     rows: dict[str, list[object]] = {c: [] for c in train.columns}
     strings: list[str] = []
     for i in range(n):
@@ -38,7 +40,7 @@ def make_canaries(n: int, train: pd.DataFrame, scan: ScanResult, seed: int) -> C
         for col in train.columns:
             role = scan.role_of(col)
             real = train[col].dropna()
-            if role == IDENTIFIER:
+            if role == Role.IDENTIFIER:
                 kind = identifier_kind(col, scan.entity_of(col))
                 template = str(real.iloc[int(rng.integers(len(real)))]) if len(real) else "X9"
                 value = {"name": name, "first": first, "last": last, "email": email}.get(
@@ -46,7 +48,7 @@ def make_canaries(n: int, train: pd.DataFrame, scan: ScanResult, seed: int) -> C
                 )
                 strings.append(str(value))
                 rows[col].append(value)
-            elif role == TEXT:
+            elif role == Role.TEXT:
                 rows[col].append(
                     f"{name} asked us to record the reference {phrase} on the "
                     f"account before closing ticket {i + 1}."

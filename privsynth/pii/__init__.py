@@ -1,0 +1,1 @@
+"""PII: Presidio engine from local models, scanning and roles, scrubbing, fake identifiers."""

@@ -1,0 +1,120 @@
+"""Bin edges for the DP synthesizers: a public grid, and private edges chosen from it.
+
+The grid depends only on a column's kind and declared bounds; the edges are read off an OpenDP
+Gaussian histogram over it, so they spend budget and are counted in the accounting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MISSING = -1  # bin code of a missing number before it is shifted to the last key
+
+
+def public_grid(kind: str, bounds: tuple[float | None, float | None]) -> np.ndarray:
+    """Candidate bin edges that depend on nothing but the column's kind and declared bounds."""
+    lo, hi = bounds
+    if lo is not None and hi is not None:
+        grid = np.linspace(lo, hi, 257)
+        if kind == "integer":
+            grid = np.unique(np.round(grid))
+        return np.unique(grid)
+    if kind == "datetime":  # days since 1970, monthly from 1900 to 2100
+        grid = np.arange(-25567, 47482, 30.4375)
+    else:
+        # 10 steps per decade from 1e-2 to 1e12, both signs, plus 0 and the small integers.
+        mags = 10 ** np.linspace(-2, 12, 14 * 10 + 1)
+        grid = np.concatenate([-mags[::-1], [0.0], mags, np.arange(-100, 101)])
+        if kind == "integer":
+            grid = np.round(grid)
+    grid = np.unique(grid)
+    if lo is not None:
+        grid = np.unique(np.concatenate([[lo], grid[grid > lo]]))
+    if hi is not None:
+        grid = np.unique(np.concatenate([grid[grid < hi], [hi]]))
+    return grid
+
+
+def private_edges(
+    dp: Any, x: np.ndarray, grid: np.ndarray, bins: int, rho: float
+) -> np.ndarray:
+    """Bin edges from an OpenDP Gaussian histogram of ``x`` over the public ``grid``.
+
+    Bucket i holds values in (grid[i-1], grid[i]] (values beyond the grid fall in the end
+    buckets). Noisy counts that pure noise could reach are treated as empty; the edges are
+    the grid points where the cleaned cumulative count crosses 0, 1/bins, ..., 1. Only the
+    noisy counts are read, so the edges are post-processing of a rho-zCDP release."""
+    grid = np.asarray(grid, float)
+    index = np.clip(np.searchsorted(grid, x, side="left"), 0, len(grid) - 1)
+    categories = list(range(len(grid)))
+    space = dp.vector_domain(dp.atom_domain(T=int)), dp.symmetric_distance()
+
+    def histogram(scale: float) -> Any:
+        return dp.t.make_count_by_categories(
+            *space, categories=categories, null_category=False, MO=dp.L2Distance[int]
+        ) >> dp.m.then_gaussian(scale=scale)
+
+    sigma = float(dp.binary_search_param(histogram, d_in=1, d_out=rho, T=float))
+    noisy = np.asarray(histogram(sigma)([int(i) for i in index]), dtype=float)
+    # A bucket counts when its noisy count clears the level that pure noise reaches in any
+    # of the buckets with probability 1%.
+    from scipy.stats import norm
+
+    z = float(norm.isf(0.01 / len(grid)))
+    counts = np.where(noisy > z * sigma, noisy, 0.0)
+    if counts.sum() <= 0:  # nothing clears the noise: one bin over the busiest bucket
+        top = int(np.argmax(noisy))
+        return np.unique(grid[max(top - 1, 0) : top + 1])
+    cdf = np.cumsum(counts) / counts.sum()
+    first = int(np.argmax(counts > 0))
+    lo = grid[max(first - 1, 0)]
+    picks = [lo] + [grid[int(np.searchsorted(cdf, q))] for q in np.linspace(0, 1, bins + 1)[1:]]
+    return np.unique(np.asarray(picks, float))
+
+
+@dataclass(frozen=True)
+class Bins:
+    """Point bins at each edge and open intervals between them, so a point mass (a zero
+    capital gain) keeps its own bin. ``values`` are the sorted distinct edges."""
+
+    values: np.ndarray
+    integer: bool
+
+    @property
+    def size(self) -> int:
+        return 2 * len(self.values) - 1  # points and the gaps between them
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """Bin code per value; values beyond the edges are clamped to the end points;
+        missing values get MISSING."""
+        v = self.values
+        out = np.full(len(x), MISSING, dtype=np.int64)
+        ok = np.isfinite(x)
+        xc = np.clip(x[ok], v[0], v[-1])
+        j = np.searchsorted(v, xc, side="left")  # v[j-1] < x <= v[j]
+        j = np.minimum(j, len(v) - 1)
+        on_edge = v[j] == xc
+        out[ok] = np.where(on_edge, 2 * j, 2 * j - 1)
+        return out
+
+    def decode(self, codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        v = self.values
+        out = np.full(len(codes), np.nan)
+        have = codes >= 0
+        c = codes[have]
+        point = c % 2 == 0
+        left = v[np.maximum((c - 1) // 2, 0)]
+        right = v[np.minimum((c + 1) // 2, len(v) - 1)]
+        vals = np.where(point, v[np.minimum(c // 2, len(v) - 1)], 0.0)
+        gap = ~point
+        if self.integer:
+            # Integers strictly inside the gap; a gap with none falls back to its left edge.
+            lo_i, hi_i = np.floor(left[gap]) + 1, np.ceil(right[gap]) - 1
+            draw = lo_i + np.floor(rng.random(int(gap.sum())) * np.maximum(hi_i - lo_i + 1, 1))
+            vals[gap] = np.where(hi_i >= lo_i, draw, left[gap])
+        else:
+            vals[gap] = left[gap] + rng.random(int(gap.sum())) * (right[gap] - left[gap])
+        out[have] = vals
+        return out

@@ -1,0 +1,94 @@
+"""Scrubbing real text before anything reads it: known identifiers first, then Presidio."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from privsynth.config import Config
+from privsynth.metadata import TableMetadata
+from privsynth.metrics.identifiers import identifier_values
+from privsynth.pii.detect import PiiDetector
+from privsynth.pii.fakes import identifier_kind
+from privsynth.pii.replace import ConsistentReplacer
+from privsynth.pii.scrub import TextScrubber
+from privsynth.schema import texts_of
+from privsynth.split import Split
+
+logger = logging.getLogger(__name__)
+
+# The placeholder that replaces an identifier column's values in real text, by its kind.
+_TAG_BY_KIND = {
+    "email": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER",
+    "name": "PERSON",
+    "first": "PERSON",
+    "last": "PERSON",
+    "ssn": "US_SSN",
+    "address": "LOCATION",
+    "ip": "IP_ADDRESS",
+    "card": "CREDIT_CARD",
+    "iban": "IBAN_CODE",
+    "url": "URL",
+    "username": "USERNAME",
+}
+
+
+
+@dataclass(frozen=True)
+class ScrubOutcome:
+    """Scrubbed training texts per text column, and what the run knows of real identifiers.
+
+    ``real_ids``: every identifier column value and canary string, normalised. ``found``: the
+    specific PII values the scrubber found in real text (training and holdout). Both stay in
+    memory: the fakes avoid them and the replay check searches for them."""
+
+    texts: dict[str, list[str]] = field(repr=False)
+    entity_counts: dict[str, dict[str, int]]
+    real_ids: frozenset[str] = field(repr=False)
+    found: frozenset[str] = field(repr=False)
+
+    @property
+    def forbidden(self) -> frozenset[str]:
+        """Values no fake may equal."""
+        return self.real_ids | identifier_values(self.found)
+
+
+def scrub_stage(
+    table: pd.DataFrame, split: Split, meta: TableMetadata, config: Config,
+    detector: PiiDetector, use_text: bool,
+) -> ScrubOutcome:
+    """Scrub real text, training and holdout, so no fake equals a value found in any of it."""
+    ident_cols = meta.identifier_columns
+    real_ids = identifier_values(
+        pd.concat([table[c] for c in ident_cols]) if ident_cols else []
+    )
+    if split.canaries is not None:
+        real_ids |= split.canaries.strings
+    if not use_text:
+        return ScrubOutcome({}, {}, real_ids, frozenset())
+    tags = {
+        c: _TAG_BY_KIND.get(identifier_kind(c, meta.entity_of(c)), "ID") for c in ident_cols
+    }
+    scrubber = TextScrubber(
+        operator=config.text.scrub_operator,
+        detector=detector,
+        replacer=ConsistentReplacer(config.seed, real_ids),
+    )
+    texts: dict[str, list[str]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    found: set[str] = set()
+    for col in meta.text_columns:
+        for part, frame in (("train", split.train), ("holdout", split.holdout)):
+            known = [
+                {str(row[c]): tags[c] for c in ident_cols if pd.notna(row[c])}
+                for _, row in frame[ident_cols].iterrows()
+            ]
+            result = scrubber.scrub(texts_of(frame[col]), known)
+            found |= result.found_values
+            if part == "train":
+                texts[col] = result.texts
+                counts[col] = result.entity_counts
+    return ScrubOutcome(texts, counts, real_ids, frozenset(found))
