@@ -206,13 +206,14 @@ def table_scan() -> dict[str, float]:
     from adult import load_adult
 
     from privsynth.config import default_config
-    from privsynth.pii.scan import IDENTIFIER, PiiScanner
+    from privsynth.pii.scan import PiiScanner
+    from privsynth.vocab import Role
 
     df = load_adult()[0]
     start = time.perf_counter()
     result = PiiScanner(default_config().scan, seed=42).scan(df)
     scan_s = time.perf_counter() - start
-    identifiers = result.columns_with(IDENTIFIER)
+    identifiers = result.columns_with(Role.IDENTIFIER)
     engine = plain_presidio()
     rng = np.random.default_rng(0)
     cells = [

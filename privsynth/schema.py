@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from privsynth.vocab import Kind
+
 DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y-%m-%d %H:%M:%S",
@@ -40,7 +42,7 @@ def target_like(name: str) -> bool:
 @dataclass(frozen=True)
 class ColumnSchema:
     name: str
-    kind: str  # integer, float, datetime, boolean, categorical, text, empty
+    kind: Kind
     datetime_format: str | None = None
     n_distinct: int = 0
     null_share: float = 0.0
@@ -48,6 +50,9 @@ class ColumnSchema:
     # Numbers written with thousands separators ("12,500.00"): parsed for the model and
     # written back in the same style.
     thousands: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", Kind(self.kind))
 
 
 def infer_schema(df: pd.DataFrame) -> dict[str, ColumnSchema]:
@@ -58,10 +63,10 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
     non_null = s.dropna()
     null_share = float(1 - len(non_null) / len(s)) if len(s) else 1.0
     if len(non_null) == 0:
-        return ColumnSchema(name, "empty", null_share=null_share)
+        return ColumnSchema(name, Kind.EMPTY, null_share=null_share)
     n_distinct = int(non_null.astype(str).nunique())
     if pd.api.types.is_bool_dtype(s):
-        return ColumnSchema(name, "boolean", n_distinct=n_distinct, null_share=null_share)
+        return ColumnSchema(name, Kind.BOOLEAN, n_distinct=n_distinct, null_share=null_share)
     if pd.api.types.is_numeric_dtype(s):
         values = pd.to_numeric(non_null, errors="coerce").astype(float)
         finite = values[np.isfinite(values)]
@@ -69,12 +74,12 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
             if float(np.abs(finite).max()) >= 2**53:
                 # Beyond a float's exact range: codes, not quantities.
                 return ColumnSchema(
-                    name, "categorical", n_distinct=n_distinct, null_share=null_share
+                    name, Kind.CATEGORICAL, n_distinct=n_distinct, null_share=null_share
                 )
-            return ColumnSchema(name, "integer", n_distinct=n_distinct, null_share=null_share)
+            return ColumnSchema(name, Kind.INTEGER, n_distinct=n_distinct, null_share=null_share)
         return ColumnSchema(
             name,
-            "float",
+            Kind.FLOAT,
             n_distinct=n_distinct,
             null_share=null_share,
             decimals=_decimals(finite),
@@ -87,7 +92,7 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
         has_point = bool(strings.str.contains(".", regex=False).any())
         return ColumnSchema(
             name,
-            "float" if has_point or not integral else "integer",
+            Kind.FLOAT if has_point or not integral else Kind.INTEGER,
             n_distinct=n_distinct,
             null_share=null_share,
             decimals=_point_decimals(strings) if has_point else 0,
@@ -96,14 +101,14 @@ def infer_column(name: str, s: pd.Series) -> ColumnSchema:
     fmt = detect_datetime_format(strings)
     if fmt is not None:
         return ColumnSchema(
-            name, "datetime", datetime_format=fmt, n_distinct=n_distinct, null_share=null_share
+            name, Kind.DATETIME, datetime_format=fmt, n_distinct=n_distinct, null_share=null_share
         )
     lowered = set(strings.str.strip().str.lower().unique())
     if lowered <= {"true", "false"}:
-        return ColumnSchema(name, "boolean", n_distinct=n_distinct, null_share=null_share)
+        return ColumnSchema(name, Kind.BOOLEAN, n_distinct=n_distinct, null_share=null_share)
     if is_text(strings):
-        return ColumnSchema(name, "text", n_distinct=n_distinct, null_share=null_share)
-    return ColumnSchema(name, "categorical", n_distinct=n_distinct, null_share=null_share)
+        return ColumnSchema(name, Kind.TEXT, n_distinct=n_distinct, null_share=null_share)
+    return ColumnSchema(name, Kind.CATEGORICAL, n_distinct=n_distinct, null_share=null_share)
 
 
 _GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d{1,3}(?:\.\d+)?"

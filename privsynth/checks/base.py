@@ -11,12 +11,13 @@ import pandas as pd
 from privsynth import seeds
 from privsynth.schema import ColumnSchema, texts_of
 from privsynth.seeds import Stream
+from privsynth.vocab import Category, Goal, Status
 
 if TYPE_CHECKING:
     from privsynth.config import Config
     from privsynth.metadata import TableMetadata
 
-PASS, FAIL, ERROR, NOT_APPLICABLE = "pass", "fail", "error", "not_applicable"
+PASS, FAIL, ERROR, NOT_APPLICABLE = Status.PASS, Status.FAIL, Status.ERROR, Status.NOT_APPLICABLE
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,19 @@ class Measurement:
 @dataclass(frozen=True)
 class CheckResult:
     name: str
-    category: str  # privacy or fidelity
-    goal: str  # "at_most" or "at_least": how value is compared with threshold
+    category: Category
+    goal: Goal  # how value is compared with threshold
     threshold: float
-    status: str  # pass, fail, error, not_applicable
+    status: Status
     value: float | None
     ci: tuple[float, float] | None
     explanation: str
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category", Category(self.category))
+        object.__setattr__(self, "goal", Goal(self.goal))
+        object.__setattr__(self, "status", Status(self.status))
 
     @property
     def passed(self) -> bool:
@@ -152,8 +158,8 @@ def _at_most(frame: pd.DataFrame, cap: int, seed: int, salt: Stream) -> pd.DataF
 
 class Check(Protocol):
     name: ClassVar[str]
-    category: ClassVar[str]
-    goal: ClassVar[str]
+    category: ClassVar[Category]
+    goal: ClassVar[Goal]
     threshold_key: ClassVar[str]
     explanation: ClassVar[str]
 

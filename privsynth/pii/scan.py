@@ -16,14 +16,10 @@ from privsynth.errors import ConfigError
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.engine import IDENTIFYING_ENTITIES
 from privsynth.schema import ColumnSchema, infer_schema
+from privsynth.vocab import Kind, Role
 
 logger = logging.getLogger(__name__)
 
-IDENTIFIER = "identifier"
-QUASI = "quasi_identifier"
-SENSITIVE = "sensitive"
-ATTRIBUTE = "attribute"
-TEXT = "text"
 
 _ALWAYS_IDENT = {
     "email",
@@ -126,8 +122,8 @@ class EntityCount:
 @dataclass(frozen=True)
 class ColumnReport:
     name: str
-    role: str
-    kind: str
+    role: Role
+    kind: Kind
     entities: tuple[EntityCount, ...]
     evidence: tuple[str, ...]
     n_distinct: int
@@ -136,6 +132,10 @@ class ColumnReport:
     # The entity that covers most of the value, most often across the sampled values.
     dominant_entity: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))
+        object.__setattr__(self, "kind", Kind(self.kind))
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -143,7 +143,7 @@ class ScanResult:
     schema: dict[str, ColumnSchema] = field(repr=False)
     seconds: float = 0.0
 
-    def role_of(self, column: str) -> str:
+    def role_of(self, column: str) -> Role:
         return next(c.role for c in self.columns if c.name == column)
 
     def columns_with(self, *roles: str) -> list[str]:
@@ -152,7 +152,8 @@ class ScanResult:
     def modelled_columns(self) -> list[str]:
         """Columns a synthesizer models: not identifiers, not free text, not empty."""
         return [
-            c.name for c in self.columns if c.role not in (IDENTIFIER, TEXT) and c.kind != "empty"
+            c.name for c in self.columns
+            if c.role not in (Role.IDENTIFIER, Role.TEXT) and c.kind != Kind.EMPTY
         ]
 
     def entity_of(self, column: str) -> str | None:
@@ -279,15 +280,15 @@ class PiiScanner:
             evidence.append("mixed value types (numbers and text); scanned as text")
 
         override = self.config.roles.get(name)
-        role: str
+        role: Role
         if cs.kind == "empty":
-            role = ATTRIBUTE
+            role = Role.ATTRIBUTE
             evidence.append("column is empty or all null; skipped")
         elif override:
-            role = override
+            role = Role(override)
             evidence.append(f"role set in config (scan.roles.{name})")
         elif cs.kind == "text":
-            role = TEXT
+            role = Role.TEXT
             evidence.append("free text: long multi-word values, mostly distinct")
             if entities:
                 evidence.append(
@@ -295,15 +296,15 @@ class PiiScanner:
                     + ", ".join(f"{e.type}×{e.count}" for e in entities[:6])
                 )
         elif hint := _identifier_hint(tokens, distinct_share):
-            role = IDENTIFIER
+            role = Role.IDENTIFIER
             evidence.append(hint)
         elif sample and covering / len(sample) >= self.config.match_share:
-            role = IDENTIFIER
+            role = Role.IDENTIFIER
             evidence.append(
                 f"identifying entities cover {covering}/{len(sample)} sampled distinct values"
             )
         elif tokens & _QUASI:
-            role = QUASI
+            role = Role.QUASI
             evidence.append(
                 f"column name suggests a quasi-identifier ({', '.join(sorted(tokens & _QUASI))})"
             )
@@ -312,23 +313,23 @@ class PiiScanner:
             and distinct_share >= self.config.unique_share
             and len(non_null) >= 20
         ):
-            role = IDENTIFIER
+            role = Role.IDENTIFIER
             evidence.append(f"near-unique string column ({distinct_share:.0%} distinct)")
         elif (
             _long_integers(s, cs)
             and distinct_share >= self.config.unique_share
             and len(non_null) >= 20
         ):
-            role = IDENTIFIER
+            role = Role.IDENTIFIER
             evidence.append(f"near-unique integer code ({distinct_share:.0%} distinct, 6+ digits)")
         elif tokens & _SENSITIVE:
-            role = SENSITIVE
+            role = Role.SENSITIVE
             evidence.append(
                 "column name suggests a sensitive attribute "
                 f"({', '.join(sorted(tokens & _SENSITIVE))})"
             )
         else:
-            role = ATTRIBUTE
+            role = Role.ATTRIBUTE
             evidence.append("no identifying signal")
         return ColumnReport(
             name=name,

@@ -10,6 +10,7 @@ from scipy.stats import ks_2samp
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.schema import ColumnSchema, to_model_frame
+from privsynth.vocab import Category, Goal
 
 
 def pool_levels(real: pd.Series, syn: pd.Series, k: int) -> tuple[pd.Series, pd.Series]:
@@ -46,8 +47,8 @@ def column_similarity(
 
 class ColumnShapes:
     name: ClassVar[str] = "column_similarity"
-    category: ClassVar[str] = "fidelity"
-    goal: ClassVar[str] = "at_least"
+    category: ClassVar[Category] = Category.FIDELITY
+    goal: ClassVar[Goal] = Goal.AT_LEAST
     threshold_key: ClassVar[str] = "min_column_similarity"
     explanation: ClassVar[str] = (
         "Mean over modelled columns of 1 - KS statistic (numbers, dates) or 1 - total variation "

@@ -9,6 +9,7 @@ import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.schema import to_model_frame
+from privsynth.vocab import Category, Goal
 
 MAX_ROWS = 5_000
 FOLDS = 3
@@ -34,8 +35,8 @@ def _design(frame: pd.DataFrame, reference: pd.DataFrame) -> np.ndarray:
 
 class Detection:
     name: ClassVar[str] = "detection_auc"
-    category: ClassVar[str] = "fidelity"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.FIDELITY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_detection_auc"
     explanation: ClassVar[str] = (
         "ROC AUC of a logistic regression trained to tell real training rows from synthetic "

@@ -11,6 +11,7 @@ import pandas as pd
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.fidelity.column_shapes import pool_levels, tv_similarity
 from privsynth.schema import to_model_frame
+from privsynth.vocab import Category, Goal
 
 MAX_PAIRS = 300
 MAX_ROWS = 20_000
@@ -51,8 +52,8 @@ def correlation_similarity(a_real: pd.Series, b_real: pd.Series, a_syn: pd.Serie
 
 class ColumnPairTrends:
     name: ClassVar[str] = "column_pair_similarity"
-    category: ClassVar[str] = "fidelity"
-    goal: ClassVar[str] = "at_least"
+    category: ClassVar[Category] = Category.FIDELITY
+    goal: ClassVar[Goal] = Goal.AT_LEAST
     threshold_key: ClassVar[str] = "min_pair_similarity"
     explanation: ClassVar[str] = (
         "Mean over column pairs of 1 - |correlation difference| / 2 (two numeric or date "

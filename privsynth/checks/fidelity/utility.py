@@ -14,6 +14,7 @@ import pandas as pd
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.metrics.encoding import encode_features
 from privsynth.schema import target_like, to_model_frame
+from privsynth.vocab import Category, Goal
 
 __all__ = ["MlUtility", "guess_target"]
 
@@ -38,8 +39,8 @@ def guess_target(ctx: CheckContext) -> str | None:
 
 class MlUtility:
     name: ClassVar[str] = "ml_utility"
-    category: ClassVar[str] = "fidelity"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.FIDELITY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_utility_gap"
     explanation: ClassVar[str] = (
         "TRTR minus TSTR: accuracy (classification) or R^2 (regression) of a gradient-boosted "

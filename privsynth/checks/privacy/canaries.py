@@ -10,12 +10,13 @@ import pandas as pd
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.privacy.pii_replay import count_replay
 from privsynth.metrics.distance import MixedEncoder, knn
+from privsynth.vocab import Category, Goal
 
 
 class Canaries:
     name: ClassVar[str] = "canaries"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_canaries_found"
     explanation: ClassVar[str] = (
         "Unique fake records planted in the training data. A canary is found when one of its "

@@ -18,6 +18,7 @@ from privsynth.checks.base import CheckContext, Measurement, NotApplicable, boot
 from privsynth.metrics.binning import QiBinner
 from privsynth.metrics.distance import equal_size_sample
 from privsynth.schema import ColumnSchema
+from privsynth.vocab import Category, Goal
 
 KEY_BINS = 20
 SECRET_BINS = 10
@@ -45,8 +46,8 @@ def _gap(values: np.ndarray) -> float:
 
 class CapDisclosure:
     name: ClassVar[str] = "cap_disclosure"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_cap_excess"
     explanation: ClassVar[str] = (
         "Correct attribution probability: how often synthetic rows sharing a person's "

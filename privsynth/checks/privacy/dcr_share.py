@@ -9,6 +9,7 @@ import numpy as np
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
 from privsynth.checks.privacy.distances import shared_distances
 from privsynth.metrics.curves import histogram_pair
+from privsynth.vocab import Category, Goal
 
 
 def closer_share(pairs: np.ndarray) -> float:
@@ -20,8 +21,8 @@ def closer_share(pairs: np.ndarray) -> float:
 
 class DcrShare:
     name: ClassVar[str] = "dcr_share"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_dcr_share"
     explanation: ClassVar[str] = (
         "P(distance to nearest training row < distance to nearest holdout row) + half the ties, "

@@ -10,6 +10,7 @@ import numpy as np
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
 from privsynth.checks.privacy.dcr_share import closer_share
 from privsynth.checks.privacy.distances import DistanceSet
+from privsynth.vocab import Category, Goal
 
 MAX_SUBSET_SIZE = 3
 MAX_SUBSETS = 12
@@ -17,8 +18,8 @@ MAX_SUBSETS = 12
 
 class DcrShareQuasi:
     name: ClassVar[str] = "dcr_share_qi"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_dcr_share"
     explanation: ClassVar[str] = (
         "The DCR share computed on subsets of up to three quasi-identifiers (singles and pairs "

@@ -9,6 +9,7 @@ import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
 from privsynth.schema import to_model_frame
+from privsynth.vocab import Category, Goal
 
 
 def _row_keys(df: pd.DataFrame, ctx: CheckContext) -> np.ndarray:
@@ -19,8 +20,8 @@ def _row_keys(df: pd.DataFrame, ctx: CheckContext) -> np.ndarray:
 
 class ExactMatch:
     name: ClassVar[str] = "exact_match"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_ims_excess"
     explanation: ClassVar[str] = (
         "Share of synthetic rows identical to a training row, minus the share expected by "

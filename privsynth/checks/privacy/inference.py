@@ -17,6 +17,7 @@ from privsynth.checks.privacy.attack_data import NUMERIC, attack_targets
 from privsynth.checks.privacy.risk import privacy_risk
 from privsynth.metrics.distance import MixedEncoder, knn
 from privsynth.schema import to_model_frame
+from privsynth.vocab import Category, Goal
 
 TOLERANCE = 0.05
 
@@ -30,8 +31,8 @@ def correct(guess: pd.Series, truth: pd.Series, numeric: bool) -> np.ndarray:
 
 class Inference:
     name: ClassVar[str] = "inference_risk"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_inference_risk"
     explanation: ClassVar[str] = (
         "For each sensitive column, an attacker who knows a person's other columns guesses the "

@@ -15,12 +15,13 @@ from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.privacy.attack_data import attack_targets
 from privsynth.checks.privacy.risk import privacy_risk
 from privsynth.metrics.distance import MixedEncoder, knn
+from privsynth.vocab import Category, Goal
 
 
 class Linkability:
     name: ClassVar[str] = "linkability_risk"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_linkability_risk"
     explanation: ClassVar[str] = (
         "Share of real training records whose two column halves point to the same nearest "

@@ -10,6 +10,7 @@ from sklearn.metrics import roc_auc_score
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
 from privsynth.checks.privacy.distances import shared_distances
 from privsynth.metrics.curves import roc_points
+from privsynth.vocab import Category, Goal
 
 
 def auc_of(scored: np.ndarray) -> float:
@@ -21,8 +22,8 @@ def auc_of(scored: np.ndarray) -> float:
 
 class MiaDistance:
     name: ClassVar[str] = "mia_auc"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_mia_auc"
     explanation: ClassVar[str] = (
         "An attacker guesses that a real record was in the training data when a synthetic row "

@@ -22,6 +22,7 @@ from privsynth.checks.base import CheckContext, Measurement, NotApplicable, boot
 from privsynth.checks.privacy.distances import shared_distances
 from privsynth.checks.privacy.mia_distance import auc_of
 from privsynth.metrics.distance import knn
+from privsynth.vocab import Category, Goal
 
 MAX_DENSITY_ROWS = 20000
 CHUNK = 512
@@ -39,8 +40,8 @@ def log_kde(points: np.ndarray, targets: np.ndarray, h: float) -> np.ndarray:
 
 class MiaDomias:
     name: ClassVar[str] = "mia_auc_domias"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_mia_auc"
     explanation: ClassVar[str] = (
         "A density-ratio membership attack (DOMIAS): records where the synthetic data is "

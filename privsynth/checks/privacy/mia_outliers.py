@@ -9,6 +9,7 @@ import numpy as np
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
 from privsynth.checks.privacy.distances import shared_distances
 from privsynth.checks.privacy.mia_distance import auc_of
+from privsynth.vocab import Category, Goal
 
 OUTLIER_SHARE = 0.10
 MIN_PER_CLASS = 10
@@ -16,8 +17,8 @@ MIN_PER_CLASS = 10
 
 class MiaOutliers:
     name: ClassVar[str] = "mia_auc_outliers"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_mia_auc_outliers"
     explanation: ClassVar[str] = (
         "The distance-based membership attack restricted to the 10% of real records that are "

@@ -9,6 +9,7 @@ import numpy as np
 from privsynth.checks.base import CheckContext, Measurement, bootstrap_ci
 from privsynth.checks.privacy.dcr_share import closer_share
 from privsynth.checks.privacy.distances import shared_distances
+from privsynth.vocab import Category, Goal
 
 
 def nndr(two_nearest: np.ndarray) -> np.ndarray:
@@ -19,8 +20,8 @@ def nndr(two_nearest: np.ndarray) -> np.ndarray:
 
 class NndrShare:
     name: ClassVar[str] = "nndr_share"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_nndr_share"
     explanation: ClassVar[str] = (
         "Nearest-neighbour distance ratio (closest / second closest real row) of each synthetic "

@@ -11,6 +11,7 @@ import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.metrics.identifiers import normalise
+from privsynth.vocab import Category, Goal
 
 MAX_NGRAM = 6
 _EDGE_PUNCT = ".,;:!?\"'()[]{}<>"
@@ -55,8 +56,8 @@ def count_replay(
 
 class PiiReplay:
     name: ClassVar[str] = "pii_replay"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_identifier_replay"
     explanation: ClassVar[str] = (
         "Number of distinct real identifier values (names, emails, phones, IDs, and personal "

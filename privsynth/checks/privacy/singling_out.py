@@ -15,6 +15,7 @@ import numpy as np
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.privacy.attack_data import aligned, is_numeric
 from privsynth.checks.privacy.risk import privacy_risk
+from privsynth.vocab import Category, Goal
 
 PREDICATE_COLUMNS = 3
 MAX_TRIES_FACTOR = 50
@@ -22,8 +23,8 @@ MAX_TRIES_FACTOR = 50
 
 class SinglingOut:
     name: ClassVar[str] = "singling_out_risk"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_singling_out_risk"
     explanation: ClassVar[str] = (
         "Share of predicates built from synthetic rows that isolate exactly one real training "

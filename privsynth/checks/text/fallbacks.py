@@ -6,12 +6,13 @@ from typing import ClassVar
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.text.common import worst_column
+from privsynth.vocab import Category, Goal
 
 
 class TextFallbacks:
     name: ClassVar[str] = "text_fallback_share"
-    category: ClassVar[str] = "fidelity"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.FIDELITY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_text_fallback_share"
     explanation: ClassVar[str] = (
         "Share of rows whose every generation attempt was rejected (degenerate, copied, too "

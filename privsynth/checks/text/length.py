@@ -8,12 +8,13 @@ from scipy.stats import ks_2samp
 
 from privsynth.checks.base import CheckContext, Measurement
 from privsynth.checks.text.common import nonempty, text_columns, worst_column
+from privsynth.vocab import Category, Goal
 
 
 class TextLength:
     name: ClassVar[str] = "text_length_similarity"
-    category: ClassVar[str] = "fidelity"
-    goal: ClassVar[str] = "at_least"
+    category: ClassVar[Category] = Category.FIDELITY
+    goal: ClassVar[Goal] = Goal.AT_LEAST
     threshold_key: ClassVar[str] = "min_text_length_similarity"
     explanation: ClassVar[str] = (
         "1 - KS statistic between the lengths in words of real training texts and generated "

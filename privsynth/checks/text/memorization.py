@@ -9,6 +9,7 @@ import numpy as np
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
 from privsynth.checks.text.common import nonempty, text_columns
 from privsynth.text.filter import nearest_similarity, tfidf_vectorizer
+from privsynth.vocab import Category, Goal
 
 MIN_HOLDOUT_TEXTS = 20
 QUANTILE = 0.95
@@ -34,8 +35,8 @@ def memorization(
 
 class TextMemorization:
     name: ClassVar[str] = "text_memorization"
-    category: ClassVar[str] = "privacy"
-    goal: ClassVar[str] = "at_most"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_text_memorization_share"
     explanation: ClassVar[str] = (
         "Share of generated texts whose nearest training text (TF-IDF cosine) is more similar "

@@ -9,6 +9,7 @@ import numpy as np
 from privsynth.checks.base import CheckContext, Measurement
 from privsynth.checks.text.common import nonempty, text_columns, worst_column
 from privsynth.text.summary import tokens
+from privsynth.vocab import Category, Goal
 
 
 def vocabulary_similarity(real: list[str], synthetic: list[str]) -> float:
@@ -30,8 +31,8 @@ def vocabulary_similarity(real: list[str], synthetic: list[str]) -> float:
 
 class TextVocabulary:
     name: ClassVar[str] = "text_vocabulary_similarity"
-    category: ClassVar[str] = "fidelity"
-    goal: ClassVar[str] = "at_least"
+    category: ClassVar[Category] = Category.FIDELITY
+    goal: ClassVar[Goal] = Goal.AT_LEAST
     threshold_key: ClassVar[str] = "min_text_vocabulary_similarity"
     explanation: ClassVar[str] = (
         "Cosine similarity between the mean TF-IDF vectors of real training texts and generated "
