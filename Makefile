@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= demo_output
 
-.PHONY: install browser demo test test-all lint bench sample clean
+.PHONY: install browser demo test test-slow test-all lint docs bench sample clean
 
 # llama.cpp is built for AVX2 rather than for "this CPU": a native build on a CPU with AMX
 # uses ggml's AMX kernels, which crash (SIGSEGV in ggml_backend_amx_mul_mat) where the VM does
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip wheel --quiet --no-cache-dir --no-deps \
 	    -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
-	$(PY) -m pip install --quiet -e '.[dev,dask]'
+	$(PY) -m pip install --quiet -e '.[dev,dask,docs]'
 	$(VENV)/bin/privsynth doctor
 	touch $(STAMP)
 
@@ -45,10 +45,17 @@ browser:
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  >/dev/null 2>&1; } || echo "chromium not available: the browser test will skip"
 
+# The default set: everything but the tests marked slow (the DP fits, the Dask cluster,
+# the browser, the network namespace, SIGTERM and the property test). It still runs the real
+# LLM and real Presidio. Under 8 minutes on 2 cores.
 test: install browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
 
-# Everything, including the extended slow cases that are skipped by default.
+# The slow tests only; CI runs `make test` and then this.
+test-slow: install browser
+	$(PY) -m pytest -q -m slow
+
+# Everything, including the extended cases (1M rows, 1,000 columns, 40 property examples).
 test-all: install browser
 	PRIVSYNTH_FULL_TESTS=1 $(PY) -m pytest -q
 
@@ -57,6 +64,10 @@ lint: install
 	$(VENV)/bin/mypy privsynth
 	$(VENV)/bin/lint-imports
 
+# The documentation site, built offline into site/.
+docs: install
+	$(VENV)/bin/mkdocs build --strict --quiet
+
 bench: install
 	$(PY) benchmarks/run_all.py
 
@@ -64,4 +75,4 @@ sample: install
 	$(PY) sample_data/make_sample.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) site .pytest_cache .mypy_cache .ruff_cache

@@ -314,3 +314,11 @@ def write_outputs_atomically(outdir: str | Path, payload: dict[str, bytes]) -> N
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def frame_input_info(df: pd.DataFrame) -> dict[str, Any]:
+    """What the report records of a DataFrame given to the API with no file behind it: a
+    sha256 of its CSV form, so two runs on the same data can be matched."""
+    data = df.to_csv(index=False).encode("utf-8")
+    return {"sha256": hashlib.sha256(data).hexdigest(),
+            "sha256_of": "the input DataFrame written as CSV", "bytes": len(data)}

@@ -17,6 +17,7 @@ from privsynth.config import Config
 from privsynth.engine import Engine, make_engine
 from privsynth.errors import InputError
 from privsynth.gate import Decision, gate_stage
+from privsynth.io import frame_input_info
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.identifiers import identifiers_stage
 from privsynth.pii.scan import ScanResult
@@ -120,7 +121,7 @@ def _run(
     report = run_report(
         config=config, scan=scan, split=split, tables=tables, identifiers=fakes, text=text,
         evaluation=evaluation, decision=decision, output=output, engine=engine,
-        input_info=dict(input_info or {}), command=command, clock=clock,
+        input_info=dict(input_info or frame_input_info(df)), command=command, clock=clock,
         notes=[*(notes or []), *input_notes],
     )
     logger.info("decision: %s", "released" if decision.released else "withheld")
@@ -159,7 +160,8 @@ def evaluate_external(
     decision = gate_stage(evaluation, config)
     report = check_report(
         config=config, scan=scan, evaluation=evaluation, decision=decision,
-        rows=(len(real), len(holdout), len(synthetic)), input_info=dict(input_info or {}),
+        rows=(len(real), len(holdout), len(synthetic)),
+        input_info=dict(input_info or frame_input_info(real)),
         command=command,
     )
     return RunResult(decision, report, scan.scan, None)

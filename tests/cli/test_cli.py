@@ -108,16 +108,19 @@ def test_run_no_text_writes_report_and_respects_existing_output(small_customers,
     src = tmp_path / "in.csv"
     small_customers.to_csv(src, index=False)
     out = tmp_path / "out"
+    # 240 training rows: the default policy cannot prove this small a table safe.
     code = main(["-q", "run", str(src), "-o", str(out), "--rows", "60", "--no-text"])
-    assert code in (0, 3)
+    assert code == 3
     files = {p.name for p in out.iterdir()}
-    assert {"report.json", "report.html"} <= files
-    report = json.loads((out / "report.json").read_text())
-    assert ("synthetic.csv" in files) == report["decision"]["released"] == (code == 0)
+    assert files == {"report.json", "report.html"}
+    assert json.loads((out / "report.json").read_text())["decision"]["released"] is False
     assert main(["-q", "run", str(src), "-o", str(out), "--no-text"]) == 2
-    assert main(
-        ["-q", "run", str(src), "-o", str(out), "--rows", "30", "--no-text", "--force"]
-    ) in (0, 3)
+    code = main(["-q", "run", str(src), "-o", str(out), "--rows", "30", "--no-text", "--force",
+                 "--policy", "lenient"])
+    assert code == 0
+    files = {p.name for p in out.iterdir()}
+    assert files == {"report.json", "report.html", "synthetic.csv"}
+    assert len(pd.read_csv(out / "synthetic.csv")) == 30
 
 
 def test_scan_json_lists_roles_without_values(small_customers, tmp_path, capsys) -> None:

@@ -12,7 +12,11 @@ def frame(customers) -> pd.DataFrame:
     return customers[["birth_date", "gender", "plan", "monthly_spend", "churned"]].head(400)
 
 
-@pytest.mark.parametrize("name", names())
+# The DP synthesizers fit Private-PGM (tens of seconds each): they run with the slow set.
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n.startswith("dp-") else n
+             for n in names()]
+)
 def test_every_registered_synthesizer_honours_the_contract(name: str, frame) -> None:
     schema = infer_schema(frame)
     synth = create(name, {}, seed=1)
