@@ -52,6 +52,17 @@ def derive(seed: int, stream: Stream, *more: int) -> int:
     return int(np.random.SeedSequence([seed, _SALT[stream], *more]).generate_state(1)[0])
 
 
+# A generated text's sampling seed depends on the run's seed, the row's number in the whole
+# output and the attempt, so a row gets the same text in whichever chunk it is written.
+ROW_SEED_STEP = 1_000_003
+ROW_STEP = 7919
+
+
+def row_seed(seed: int, row: int, attempt: int) -> int:
+    """The llama.cpp sampling seed of one row's ``attempt``-th text."""
+    return (seed * ROW_SEED_STEP + row * ROW_STEP + attempt) % (2**31 - 1)
+
+
 def step(seed: int, size: int, attempt: int) -> int:
     """The seed of the ``attempt``-th try of a step that retries with a fresh seed."""
     return seed + size * attempt

@@ -250,6 +250,98 @@ class PiiScanner:
         found: list[list[tuple[str, float, float]]],
     ) -> ColumnReport:
         evidence: list[str] = []
+        entities, covering, dominant = self._tally(found)
+        tokens = set(name_tokens(name))
+        non_null = s.dropna()
+        if sample and cs.kind != "text":
+            shapes = sorted({shape_of(v) for v in sample[:3]})
+            evidence.append("redacted examples: " + "; ".join(shapes))
+        if sample and max(len(v) for v in sample) > MAX_CELL_CHARS:
+            evidence.append(f"cells longer than {MAX_CELL_CHARS} characters scanned in part")
+        if cs.kind == "categorical" and _mixed(non_null):
+            evidence.append("mixed value types (numbers and text); scanned as text")
+
+        role, why = self._role(name, s, cs, sample, entities, covering, tokens)
+        evidence += why
+        return ColumnReport(
+            name=name,
+            role=role,
+            kind=cs.kind,
+            entities=entities,
+            evidence=tuple(evidence),
+            n_distinct=cs.n_distinct,
+            null_share=round(cs.null_share, 4),
+            sampled=len(sample),
+            dominant_entity=dominant.most_common(1)[0][0] if dominant else None,
+        )
+
+    def _role(
+        self, name: str, s: pd.Series, cs: ColumnSchema, sample: list[str],
+        entities: tuple[EntityCount, ...], covering: int, tokens: set[str],
+    ) -> tuple[Role, list[str]]:
+        """The column's role and the evidence for it, in the order the rules are tried."""
+        why: list[str] = []
+        non_null = s.dropna()
+        distinct_share = cs.n_distinct / max(len(non_null), 1)
+        override = self.config.roles.get(name)
+        role: Role
+        if cs.kind == "empty":
+            role = Role.ATTRIBUTE
+            why.append("column is empty or all null; skipped")
+        elif override:
+            role = Role(override)
+            why.append(f"role set in config (scan.roles.{name})")
+        elif cs.kind == "text":
+            role = Role.TEXT
+            why.append("free text: long multi-word values, mostly distinct")
+            if entities:
+                why.append(
+                    "entities in sampled texts: "
+                    + ", ".join(f"{e.type}×{e.count}" for e in entities[:6])
+                )
+        elif hint := _identifier_hint(tokens, distinct_share):
+            role = Role.IDENTIFIER
+            why.append(hint)
+        elif sample and covering / len(sample) >= self.config.match_share:
+            role = Role.IDENTIFIER
+            why.append(
+                f"identifying entities cover {covering}/{len(sample)} sampled distinct values"
+            )
+        elif tokens & _QUASI:
+            role = Role.QUASI
+            why.append(
+                f"column name suggests a quasi-identifier ({', '.join(sorted(tokens & _QUASI))})"
+            )
+        elif (
+            cs.kind == "categorical"
+            and distinct_share >= self.config.unique_share
+            and len(non_null) >= 20
+        ):
+            role = Role.IDENTIFIER
+            why.append(f"near-unique string column ({distinct_share:.0%} distinct)")
+        elif (
+            _long_integers(s, cs)
+            and distinct_share >= self.config.unique_share
+            and len(non_null) >= 20
+        ):
+            role = Role.IDENTIFIER
+            why.append(f"near-unique integer code ({distinct_share:.0%} distinct, 6+ digits)")
+        elif tokens & _SENSITIVE:
+            role = Role.SENSITIVE
+            why.append(
+                "column name suggests a sensitive attribute "
+                f"({', '.join(sorted(tokens & _SENSITIVE))})"
+            )
+        else:
+            role = Role.ATTRIBUTE
+            why.append("no identifying signal")
+        return role, why
+
+    def _tally(
+        self, found: list[list[tuple[str, float, float]]]
+    ) -> tuple[tuple[EntityCount, ...], int, Counter[str]]:
+        """Entity counts and mean scores; how many values an identifying entity covers; and
+        which entity covers most of each value."""
         counts: dict[str, list[float]] = defaultdict(list)
         covering = 0
         dominant: Counter[str] = Counter()
@@ -268,80 +360,7 @@ class PiiScanner:
             EntityCount(e, len(v), round(float(np.mean(v)), 3))
             for e, v in sorted(counts.items(), key=lambda kv: -len(kv[1]))
         )
-        tokens = set(name_tokens(name))
-        non_null = s.dropna()
-        distinct_share = cs.n_distinct / max(len(non_null), 1)
-        if sample and cs.kind != "text":
-            shapes = sorted({shape_of(v) for v in sample[:3]})
-            evidence.append("redacted examples: " + "; ".join(shapes))
-        if sample and max(len(v) for v in sample) > MAX_CELL_CHARS:
-            evidence.append(f"cells longer than {MAX_CELL_CHARS} characters scanned in part")
-        if cs.kind == "categorical" and _mixed(non_null):
-            evidence.append("mixed value types (numbers and text); scanned as text")
-
-        override = self.config.roles.get(name)
-        role: Role
-        if cs.kind == "empty":
-            role = Role.ATTRIBUTE
-            evidence.append("column is empty or all null; skipped")
-        elif override:
-            role = Role(override)
-            evidence.append(f"role set in config (scan.roles.{name})")
-        elif cs.kind == "text":
-            role = Role.TEXT
-            evidence.append("free text: long multi-word values, mostly distinct")
-            if entities:
-                evidence.append(
-                    "entities in sampled texts: "
-                    + ", ".join(f"{e.type}×{e.count}" for e in entities[:6])
-                )
-        elif hint := _identifier_hint(tokens, distinct_share):
-            role = Role.IDENTIFIER
-            evidence.append(hint)
-        elif sample and covering / len(sample) >= self.config.match_share:
-            role = Role.IDENTIFIER
-            evidence.append(
-                f"identifying entities cover {covering}/{len(sample)} sampled distinct values"
-            )
-        elif tokens & _QUASI:
-            role = Role.QUASI
-            evidence.append(
-                f"column name suggests a quasi-identifier ({', '.join(sorted(tokens & _QUASI))})"
-            )
-        elif (
-            cs.kind == "categorical"
-            and distinct_share >= self.config.unique_share
-            and len(non_null) >= 20
-        ):
-            role = Role.IDENTIFIER
-            evidence.append(f"near-unique string column ({distinct_share:.0%} distinct)")
-        elif (
-            _long_integers(s, cs)
-            and distinct_share >= self.config.unique_share
-            and len(non_null) >= 20
-        ):
-            role = Role.IDENTIFIER
-            evidence.append(f"near-unique integer code ({distinct_share:.0%} distinct, 6+ digits)")
-        elif tokens & _SENSITIVE:
-            role = Role.SENSITIVE
-            evidence.append(
-                "column name suggests a sensitive attribute "
-                f"({', '.join(sorted(tokens & _SENSITIVE))})"
-            )
-        else:
-            role = Role.ATTRIBUTE
-            evidence.append("no identifying signal")
-        return ColumnReport(
-            name=name,
-            role=role,
-            kind=cs.kind,
-            entities=entities,
-            evidence=tuple(evidence),
-            n_distinct=cs.n_distinct,
-            null_share=round(cs.null_share, 4),
-            sampled=len(sample),
-            dominant_entity=dominant.most_common(1)[0][0] if dominant else None,
-        )
+        return entities, covering, dominant
 
 
 def _long_integers(s: pd.Series, cs: ColumnSchema) -> bool:

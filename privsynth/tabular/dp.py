@@ -214,6 +214,29 @@ class DpSynthesizer:
             self.bins_[c] = Bins(edges, kind != "float")
 
         # 2. Encode: number columns become bin codes with the missing code last.
+        data, keys = self._encode(frame, cols)
+        lf = pl.LazyFrame(
+            {c: pl.Series(c, v, dtype=pl.Int64 if c in self.bins_ else pl.String)
+             for c, v in data.items()}
+        )
+
+        # 3. The contingency table, fitted by Private-PGM.
+        algorithm = getattr(dp.mbi, ALGORITHMS[self.name])()
+        self.table_, self.threshold_, rho_table = self._release(
+            dp, lf, keys, algorithm, rho_table, delta_keys
+        )
+        self.columns_ = cols
+        self.total_ = float(self.table_.model.total)
+        self.accounting_ = self._accounting(
+            delta, delta_conv, delta_keys, rho, rho_bins, rho_table, numeric, discover
+        )
+        return self
+
+    def _encode(
+        self, frame: pd.DataFrame, cols: list[str]
+    ) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+        """Number columns as bin codes (missing last), categories as strings; the declared
+        or binned key set of each column."""
         data: dict[str, Any] = {}
         keys: dict[str, list[Any]] = {}
         for c in cols:
@@ -228,19 +251,14 @@ class DpSynthesizer:
                 data[c] = frame[c].astype(object).where(frame[c].notna(), None).tolist()
                 if c in self.domains:
                     keys[c] = [str(v) for v in self.domains[c]]
-        lf = pl.LazyFrame(
-            {c: pl.Series(c, v, dtype=pl.Int64 if c in self.bins_ else pl.String)
-             for c, v in data.items()}
-        )
+        return data, keys
 
-        # 3. The contingency table, fitted by Private-PGM.
-        algorithm = getattr(dp.mbi, ALGORITHMS[self.name])()
-        self.table_, self.threshold_, rho_table = self._release(
-            dp, lf, keys, algorithm, rho_table, delta_keys
-        )
-        self.columns_ = cols
-        self.total_ = float(self.table_.model.total)
-        self.accounting_ = {
+    def _accounting(
+        self, delta: float, delta_conv: float, delta_keys: float, rho: float, rho_bins: float,
+        rho_table: float, numeric: list[str], discover: list[str],
+    ) -> dict[str, Any]:
+        """The report's privacy accounting of this fit."""
+        return {
             "definition": "approximate differential privacy, one row = one person "
             "(add or remove a row)",
             "epsilon": self.epsilon,
@@ -273,7 +291,6 @@ class DpSynthesizer:
             "discovered_categories": discover,
             "declared_bounds": sorted(c for c in numeric if c in self.bounds),
         }
-        return self
 
     def _release(
         self, dp: Any, lf: Any, keys: dict[str, list[Any]], algorithm: Any, rho: float,

@@ -143,35 +143,7 @@ class BatchDecoder:
                         entries.append((seq.next_token, seq.pos, slot, True))
                         owners.append(seq)
                         seq.pos += 1
-                # Free slots take the next prompts, as far as the batch has room.
-                for slot in range(self.n_seq):
-                    if slots[slot] is not None or not waiting:
-                        continue
-                    seq = waiting[-1]
-                    suffix = seq.tokens[shared:]
-                    if entries and len(entries) + len(suffix) > self.n_batch:
-                        break
-                    used = shared + sum(
-                        len(q.tokens) - shared + q.max_tokens for q in slots if q is not None
-                    )
-                    if any(slots) and used + len(suffix) + seq.max_tokens > self.n_ctx:
-                        break  # the cache is full; wait for a slot to finish
-                    waiting.pop()
-                    slots[slot] = seq
-                    seq.sampler = self._sampler(seq.seed)
-                    seq.slot = slot
-                    if shared > 0:
-                        llama_cpp.llama_memory_seq_cp(self.memory, holder, slot, -1, -1)
-                    seq.pos = shared
-                    if len(suffix) > self.n_batch - len(entries):  # a long suffix on its own
-                        self._decode_prompt(suffix[:-1], slot, start_pos=shared)
-                        seq.pos += len(suffix) - 1
-                        suffix = suffix[-1:]
-                    for j, tok in enumerate(suffix):
-                        entries.append((tok, seq.pos, slot, j == len(suffix) - 1))
-                        owners.append(seq)
-                        seq.pos += 1
-                    self.prompt_tokens += len(seq.tokens) - shared
+                self._admit(waiting, slots, entries, owners, shared, holder)
                 if not entries:
                     continue
                 self._fill(entries)
@@ -186,6 +158,42 @@ class BatchDecoder:
                 if seq.sampler is not None and not seq.done:
                     seq.sampler.close()
         return [q.text for q in queue]
+
+    def _admit(
+        self, waiting: list[_Seq], slots: list[_Seq | None],
+        entries: list[tuple[int, int, int, bool]], owners: list[_Seq], shared: int, holder: int,
+    ) -> None:
+        """Free slots take the next prompts, as far as the batch and the cache have room."""
+        import llama_cpp
+
+        for slot in range(self.n_seq):
+            if slots[slot] is not None or not waiting:
+                continue
+            seq = waiting[-1]
+            suffix = seq.tokens[shared:]
+            if entries and len(entries) + len(suffix) > self.n_batch:
+                return
+            used = shared + sum(
+                len(q.tokens) - shared + q.max_tokens for q in slots if q is not None
+            )
+            if any(slots) and used + len(suffix) + seq.max_tokens > self.n_ctx:
+                return  # the cache is full; wait for a slot to finish
+            waiting.pop()
+            slots[slot] = seq
+            seq.sampler = self._sampler(seq.seed)
+            seq.slot = slot
+            if shared > 0:
+                llama_cpp.llama_memory_seq_cp(self.memory, holder, slot, -1, -1)
+            seq.pos = shared
+            if len(suffix) > self.n_batch - len(entries):  # a long suffix on its own
+                self._decode_prompt(suffix[:-1], slot, start_pos=shared)
+                seq.pos += len(suffix) - 1
+                suffix = suffix[-1:]
+            for j, tok in enumerate(suffix):
+                entries.append((tok, seq.pos, slot, j == len(suffix) - 1))
+                owners.append(seq)
+                seq.pos += 1
+            self.prompt_tokens += len(seq.tokens) - shared
 
     def _tokens(self, prompt: str, max_tokens: int) -> list[int]:
         tokens: list[int] = self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from privsynth import seeds
 from privsynth.config import TextConfig
 from privsynth.engine.worker import cached
 from privsynth.errors import ConfigError, NotFittedError
@@ -239,6 +240,36 @@ class TextSynthesizer:
         if not hasattr(self, "groups_"):
             raise NotFittedError("TextSynthesizer used before fit()")
         stats = TextStats()
+        order, groups, prompts, limits = self._prompts(rows)
+        bar = tqdm(
+            total=len(order), desc=f"text:{self.column}", unit="row",
+            disable=not self.progress, leave=False,
+        )
+        tokens_before = int(getattr(self.generator, "tokens_generated", 0))
+        seconds_before = float(getattr(self.generator, "seconds", 0.0))
+        accepted = self._attempts(order, groups, prompts, limits, offset, stats, bar)
+        bar.close()
+        texts: list[str] = [""] * len(rows)
+        for i in order:  # placeholders are filled in a fixed order, whatever was retried
+            if i in accepted:
+                stats.generated += 1
+                texts[i] = fill_placeholders(accepted[i], personas[i], faker, forbidden)
+            else:
+                stats.fallbacks += 1
+                texts[i] = FALLBACK_TEXT
+        stats.tokens = int(getattr(self.generator, "tokens_generated", 0)) - tokens_before
+        stats.seconds = float(getattr(self.generator, "seconds", 0.0)) - seconds_before
+        own_values = [
+            {str(v).lower() for v in row if not pd.isna(v)}
+            for row in rows.itertuples(index=False)
+        ]
+        texts = self._rescan(texts, personas, own_values, faker, stats, forbidden)
+        return texts, stats
+
+    def _prompts(
+        self, rows: pd.DataFrame
+    ) -> tuple[list[int], list[str], dict[int, str], dict[int, int]]:
+        """Each row's prompt and token limit, and the order to decode them in."""
         cols = [c for c in self.record_columns_ if c in rows.columns]
         group_col = self.association_.column
         if group_col and group_col in rows.columns:
@@ -261,12 +292,13 @@ class TextSynthesizer:
                 phrases=summary.phrases,
             )
             limits[i] = min(self.config.max_tokens, 2 * summary.max_words + 10)
-        bar = tqdm(
-            total=len(order), desc=f"text:{self.column}", unit="row",
-            disable=not self.progress, leave=False,
-        )
-        tokens_before = int(getattr(self.generator, "tokens_generated", 0))
-        seconds_before = float(getattr(self.generator, "seconds", 0.0))
+        return order, groups, prompts, limits
+
+    def _attempts(
+        self, order: list[int], groups: list[str], prompts: dict[int, str],
+        limits: dict[int, int], offset: int, stats: TextStats, bar: Any,
+    ) -> dict[int, str]:
+        """Generate, filter and retry; the accepted text of each row that got one."""
         accepted: dict[int, str] = {}
         pending = list(order)
         # Round r is every row's r-th attempt; a round goes to the model one group at a time,
@@ -279,8 +311,7 @@ class TextSynthesizer:
                 rows_in = list(members)
                 raws = self._complete(
                     [prompts[i] for i in rows_in],
-                    [(self.seed * 1_000_003 + (offset + i) * 7919 + attempt) % (2**31 - 1)
-                     for i in rows_in],
+                    [seeds.row_seed(self.seed, offset + i, attempt) for i in rows_in],
                     [limits[i] for i in rows_in],
                 )
                 for i, raw in zip(rows_in, raws, strict=True):
@@ -297,23 +328,7 @@ class TextSynthesizer:
                     bar.set_postfix(tok_s=f"{tps:.1f}")
             pending = still
         bar.update(len(pending))
-        bar.close()
-        texts: list[str] = [""] * len(rows)
-        for i in order:  # placeholders are filled in a fixed order, whatever was retried
-            if i in accepted:
-                stats.generated += 1
-                texts[i] = fill_placeholders(accepted[i], personas[i], faker, forbidden)
-            else:
-                stats.fallbacks += 1
-                texts[i] = FALLBACK_TEXT
-        stats.tokens = int(getattr(self.generator, "tokens_generated", 0)) - tokens_before
-        stats.seconds = float(getattr(self.generator, "seconds", 0.0)) - seconds_before
-        own_values = [
-            {str(v).lower() for v in row if not pd.isna(v)}
-            for row in rows.itertuples(index=False)
-        ]
-        texts = self._rescan(texts, personas, own_values, faker, stats, forbidden)
-        return texts, stats
+        return accepted
 
     def _complete(self, prompts: list[str], seeds: list[int], limits: list[int]) -> list[str]:
         """Raw completions: batched when the generator can decode several prompts at once."""
