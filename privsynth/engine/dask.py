@@ -155,11 +155,13 @@ class DaskEngine:
                 # them all on the worker that holds the shared objects. A chunk may still
                 # move when its worker is busy or gone.
                 workers: list[str] = sorted(self._workers())
+                # With no worker registered yet there is nothing to deal to: the scheduler
+                # places the chunks (Dask refuses allow_other_workers without workers).
                 futures = [
                     self.client.submit(
                         fn, item, *held, key=f"{tag}-{i}", retries=self.retries, pure=False,
-                        workers=[workers[i % len(workers)]] if workers else None,
-                        allow_other_workers=True,
+                        **({"workers": [workers[i % len(workers)]], "allow_other_workers": True}
+                           if workers else {}),
                     )
                     for i, item in enumerate(items)
                 ]
