@@ -284,6 +284,7 @@ class PiiScanner:
         non_null = s.dropna()
         distinct_share = cs.n_distinct / max(len(non_null), 1)
         override = self.config.roles.get(name)
+        hint = _identifier_hint(tokens, distinct_share)
         role: Role
         if cs.kind == "empty":
             role = Role.ATTRIBUTE
@@ -299,14 +300,37 @@ class PiiScanner:
                     "entities in sampled texts: "
                     + ", ".join(f"{e.type}×{e.count}" for e in entities[:6])
                 )
-        elif hint := _identifier_hint(tokens, distinct_share):
+        elif hint and (contradiction := _values_contradict(cs, len(non_null), covering)):
+            # A role from the name alone yields when the values are a short vocabulary with no
+            # identifying entity in it ("yes"/"none" in a telephone column); the rules below
+            # decide, and the evidence keeps both sides.
+            why.append(f"{hint}; values do not ({contradiction})")
+            return self._role_from_values(s, cs, sample, covering, tokens, why)
+        elif hint:
             role = Role.IDENTIFIER
             why.append(hint)
-        elif sample and covering / len(sample) >= self.config.match_share:
+        else:
+            return self._role_from_values(s, cs, sample, covering, tokens, why)
+        return role, why
+
+    def _role_from_values(
+        self, s: pd.Series, cs: ColumnSchema, sample: list[str], covering: int,
+        tokens: set[str], why: list[str],
+    ) -> tuple[Role, list[str]]:
+        """The role when neither the config nor the column's name settles it."""
+        non_null = s.dropna()
+        distinct_share = cs.n_distinct / max(len(non_null), 1)
+        role: Role
+        names = _name_share(sample) if cs.kind == Kind.CATEGORICAL else 0.0
+        if sample and covering / len(sample) >= self.config.match_share:
             role = Role.IDENTIFIER
             why.append(
                 f"identifying entities cover {covering}/{len(sample)} sampled distinct values"
             )
+        elif names >= NAME_VALUE_SHARE and cs.n_distinct >= MIN_NAME_LEVELS:
+            role = Role.IDENTIFIER
+            why.append(f"values are mostly given names or surnames ({names:.0%} of the sampled "
+                       "distinct values)")
         elif tokens & _QUASI:
             role = Role.QUASI
             why.append(
@@ -323,9 +347,11 @@ class PiiScanner:
             _long_integers(s, cs)
             and distinct_share >= self.config.unique_share
             and len(non_null) >= 20
+            and _fixed_width(non_null)
         ):
             role = Role.IDENTIFIER
-            why.append(f"near-unique integer code ({distinct_share:.0%} distinct, 6+ digits)")
+            why.append(f"near-unique integer code ({distinct_share:.0%} distinct, 6+ digits, "
+                       "fixed width)")
         elif tokens & _SENSITIVE:
             role = Role.SENSITIVE
             why.append(
@@ -376,6 +402,45 @@ def _mixed(values: pd.Series) -> bool:
     head = values.head(500).astype(str).str.strip()
     numeric = head.str.fullmatch(r"-?\d+(?:\.\d+)?").mean()
     return bool(0.05 <= numeric <= 0.95)
+
+
+# A name-only identifier yields to values with at most this many levels, repeated, and no
+# identifying entity among them.
+MAX_CONTRADICTING_LEVELS = 20
+# A column is one of names when this share of its sampled distinct values are common given
+# names or surnames, over at least this many levels.
+NAME_VALUE_SHARE = 0.5
+MIN_NAME_LEVELS = 10
+# A code has one width: this share of its values have the most common number of digits.
+FIXED_WIDTH_SHARE = 0.95
+
+
+def _values_contradict(cs: ColumnSchema, n_values: int, covering: int) -> str | None:
+    """Why a column's values say it is not the identifier its name suggests, if they do."""
+    few = cs.n_distinct <= MAX_CONTRADICTING_LEVELS and cs.n_distinct * 2 <= n_values
+    if few and covering == 0 and cs.kind in (Kind.CATEGORICAL, Kind.BOOLEAN, Kind.INTEGER):
+        return (f"{cs.n_distinct} distinct value{'s' if cs.n_distinct != 1 else ''}, each "
+                "repeated, and no identifying entity found in them")
+    return None
+
+
+def _name_share(sample: list[str]) -> float:
+    """The share of sampled distinct values that are a given name or surname of the name
+    recognizer's lexicon (common words excluded)."""
+    from privsynth.pii.recognizers.names import lexicon
+
+    given, surnames = lexicon()
+    words = [v.strip().lower() for v in sample if v.strip()]
+    if not words:
+        return 0.0
+    return sum(w in given or w in surnames for w in words) / len(words)
+
+
+def _fixed_width(values: pd.Series) -> bool:
+    """Whether integers all have (nearly) the same number of digits, as codes do; a measure
+    (a weight, an amount) spreads over several widths."""
+    widths = values.abs().astype("int64").astype(str).str.len()
+    return bool(widths.value_counts(normalize=True).iloc[0] >= FIXED_WIDTH_SHARE)
 
 
 def _identifier_hint(tokens: set[str], distinct_share: float) -> str | None:

@@ -131,3 +131,87 @@ def test_the_dominant_entity_is_the_one_covering_the_value(scanned) -> None:
     assert scanned.entity_of("Tel.") == "PHONE_NUMBER"
     assert scanned.entity_of("SSN#") == "US_SSN"
     assert scanned.entity_of("Full Name") == "PERSON"
+
+
+# ---- roles that must not depend on the table's size ----------------------------------
+
+
+class FindsNothing:
+    """A detector that finds no entity: the rules on names and values alone decide."""
+
+    entities: list[str] = []
+
+    def detect(self, texts, context=(), entities=None):
+        return [[] for _ in texts]
+
+
+def _roles(df: pd.DataFrame, detector=None, **overrides) -> dict:
+    scan = PiiScanner(load_config(**overrides).scan, 0, detector).scan(df)
+    return {c.name: c for c in scan.columns}
+
+
+def test_a_name_only_identifier_yields_to_a_short_vocabulary_of_values() -> None:
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"telephone": rng.choice(["yes", "none"], 440),
+                       "tenure": rng.integers(1, 72, 440)})
+    col = _roles(df)["telephone"]
+    assert col.role != "identifier"
+    evidence = " ".join(col.evidence)
+    assert "name suggests a direct identifier (telephone)" in evidence
+    assert "values do not (2 distinct values" in evidence
+
+
+def test_an_explicit_role_still_wins_over_the_values() -> None:
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"telephone": rng.choice(["yes", "none"], 440),
+                       "tenure": rng.integers(1, 72, 440)})
+    col = _roles(df, scan__roles={"telephone": "identifier"})["telephone"]
+    assert col.role == "identifier"
+    assert "role set in config" in " ".join(col.evidence)
+
+
+def test_a_phone_column_with_real_numbers_stays_an_identifier() -> None:
+    fake = Faker("en_US")
+    fake.seed_instance(2)
+    df = pd.DataFrame({"telephone": [fake.numerify("(###) ###-####") for _ in range(300)]})
+    assert _roles(df)["telephone"].role == "identifier"
+
+
+def _measure_and_code(n: int) -> pd.DataFrame:
+    """A census-like sampling weight (5-7 digits, skewed, tied to another column) and a
+    fixed-width 8-digit account number, neither named like what it is."""
+    rng = np.random.default_rng(11)
+    age = rng.integers(17, 90, n)
+    weight = np.round(np.exp(rng.normal(12.0, 0.6, n)) + 300 * age).astype(int)
+    return pd.DataFrame({
+        "age": age,
+        "fnlwgt": np.clip(weight, 10_000, 2_500_000),
+        "ref": rng.integers(10_000_000, 100_000_000, n),
+    })
+
+
+@pytest.mark.parametrize("n", [1_000, 50_000])
+def test_a_numeric_measure_and_a_code_keep_their_roles_at_every_size(n: int) -> None:
+    cols = _roles(_measure_and_code(n))
+    assert cols["fnlwgt"].role == "attribute", cols["fnlwgt"].evidence
+    assert cols["ref"].role == "identifier", cols["ref"].evidence
+    # With entity detection out of the way, uniqueness and width alone decide.
+    cols = _roles(_measure_and_code(n), FindsNothing())
+    assert cols["fnlwgt"].role == "attribute", cols["fnlwgt"].evidence
+    assert cols["ref"].role == "identifier", cols["ref"].evidence
+    assert "fixed width" in " ".join(cols["ref"].evidence)
+
+
+def test_a_column_of_bare_surnames_is_an_identifier_whatever_its_name() -> None:
+    fake = Faker("en_US")
+    fake.seed_instance(4)
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"MothersMaidenName": [fake.last_name() for _ in range(500)],
+                       "plan": rng.choice(["basic", "premium", "family"], 500)})
+    assert name_tokens("MothersMaidenName") == ["mothers", "maiden", "name"]
+    assert _roles(df)["MothersMaidenName"].role == "identifier"
+    # Where the detector finds no person in bare surnames, the values still decide.
+    cols = _roles(df, FindsNothing())
+    assert cols["MothersMaidenName"].role == "identifier"
+    assert "mostly given names or surnames" in " ".join(cols["MothersMaidenName"].evidence)
+    assert cols["plan"].role != "identifier"
