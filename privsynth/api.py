@@ -215,19 +215,8 @@ def scan_file(input_path: str | Path, *, config_path: str | Path | None = None) 
     return PiiScanner(cfg.scan, cfg.seed).scan(read_input(input_path))
 
 
-def check_dataframes(
-    real: pd.DataFrame,
-    synthetic: pd.DataFrame,
-    holdout: pd.DataFrame,
-    config: Config,
-    *,
-    input_info: dict[str, Any] | None = None,
-    command: list[str] | None = None,
-) -> RunResult:
-    """Run the checks, the gate and the report on a synthetic table made by any generator."""
-    return evaluate_external(
-        real, synthetic, holdout, config, input_info=input_info, command=command
-    )
+# Checks, gate and report on a synthetic table made by any generator: the pipeline's own end.
+check_dataframes = evaluate_external
 
 
 def check_files(
