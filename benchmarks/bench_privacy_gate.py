@@ -31,6 +31,7 @@ from privsynth.checks import CheckContext, run_checks
 from privsynth.config import load_config
 from privsynth.gate import decide
 from privsynth.pii.scan import PiiScanner
+from privsynth.pii.stage import metadata_of
 from privsynth.tabular import create
 from privsynth.tabular.structured import StructuredSynthesizer
 
@@ -44,7 +45,7 @@ KEYS = ("exact_match", "dcr_share", "nndr_share", "mia_auc", "mia_auc_domias",
 
 def context(train, holdout, synthetic, scan, cfg) -> CheckContext:
     cols = list(train.columns)
-    return CheckContext.for_run(cfg, scan, train, holdout, synthetic, cols,
+    return CheckContext.for_run(cfg, metadata_of(scan, cfg), train, holdout, synthetic, cols,
                                 output=synthetic[cols])
 
 

@@ -44,10 +44,15 @@ def scan_stage(table: pd.DataFrame, config: Config, detector: PiiDetector) -> Sc
     """Roles from Presidio, names and formats; then the metadata, overrides applied."""
     check_config_columns(list(table.columns), config)
     scan = PiiScanner(config.scan, config.seed, detector).scan(table)
-    meta = TableMetadata.build(
+    return ScanOutcome(scan, metadata_of(scan, config))
+
+
+def metadata_of(scan: ScanResult, config: Config) -> TableMetadata:
+    """The metadata of a scanned table: detected kinds, the scan's roles, the config's
+    overrides."""
+    return TableMetadata.build(
         scan.schema,
         {c.name: c.role for c in scan.columns},
         {c.name: c.dominant_entity for c in scan.columns},
         config,
     )
-    return ScanOutcome(scan, meta)
