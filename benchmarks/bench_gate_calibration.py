@@ -1,0 +1,231 @@
+"""The gate's operating characteristic: how often the default policy releases safe data and
+how often it refuses leaks, per table, training size and generator, with binomial CIs.
+
+Every split draws disjoint real rows from the table's population: a training set of n rows,
+a holdout of n/4 (the pipeline's 20% of n/0.8 rows) and, for the generators that need one,
+an independent sample of n rows. Generators:
+  ideal           an independent real sample of n rows: the best any synthesizer can do
+  privsynth       privsynth's structured stage as shipped (fit, sample, suppression), on train
+  copy            the training rows themselves
+  copied_1/2/5    an independent sample with 1%, 2% or 5% of its rows replaced by training rows
+  near_copy       the training rows with one number column jittered by 1% of its range
+Each is judged in-process by the same evaluate and gate stages as `privsynth check`, with the
+roles of one scan of the population per table. A released share is given with a 95% Wilson
+interval over the splits.
+
+Tables: adult (../shared/datasets, or the Adult-like fallback), and two generated with known
+structure: customers (numbers and categories with correlations) and clinic (a sensitive
+diagnosis driven by quasi-identifiers).
+
+Usage: python benchmarks/bench_gate_calibration.py [--sizes 300,500,...] [--reps 20]
+       [--tables adult,customers,clinic] [--generators ideal,privsynth,...]
+Writes benchmarks/results/gate_calibration.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.checks.stage import EvaluationInput, evaluate_stage
+from privsynth.config import Config, load_config
+from privsynth.engine import LocalEngine
+from privsynth.gate import gate_stage
+from privsynth.metadata import TableMetadata
+from privsynth.pii.detect import PiiDetector
+from privsynth.pii.stage import scan_stage
+from privsynth.split import Split
+from privsynth.tabular.stage import tabular_stage
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "gate_calibration.json"
+SIZES = (300, 500, 1_000, 2_000, 5_000, 20_000)
+GENERATORS = ("ideal", "privsynth", "copy", "copied_1", "copied_2", "copied_5", "near_copy")
+# What the issue asks of the default policy, as (generator, smallest n, bound on the rate).
+TARGETS = (
+    ("ideal", 1_000, ">=", 0.90), ("ideal", 500, ">=", 0.75), ("privsynth", 1_000, ">=", 0.85),
+    ("copy", 0, "<=", 0.0), ("copied_5", 500, "<=", 0.05), ("copied_2", 2_000, "<=", 0.10),
+    ("near_copy", 1_000, "<=", 0.05),
+)
+
+
+def customers(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 85, n)
+    region = rng.choice(["north", "south", "east", "west", "central"], n, p=[.3, .25, .2, .15, .1])
+    plan = np.where(age + rng.normal(0, 12, n) > 50, "premium", "basic")
+    plan = np.where(rng.random(n) < 0.1, "family", plan)
+    tenure = np.clip(np.round((age - 18) / 3 + rng.gamma(2, 3, n)), 0, 60).astype(int)
+    spend = np.round(np.exp(3.2 + 0.01 * age + 0.4 * (plan == "premium") + rng.normal(0, .35, n)),
+                     2)
+    churned = np.where(rng.random(n) < 1 / (1 + np.exp(0.08 * tenure - 0.5)), "yes", "no")
+    return pd.DataFrame({"age": age, "region": region, "plan": plan, "tenure_months": tenure,
+                         "monthly_spend": spend, "churned": churned})
+
+
+def clinic(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(20, 90, n)
+    sex = rng.choice(["F", "M"], n)
+    zip3 = rng.choice([f"{z:03d}" for z in range(100, 130)], n)
+    bmi = np.round(np.clip(rng.normal(27 + 0.03 * (age - 50), 4.5, n), 15, 55), 1)
+    smoker = np.where(rng.random(n) < 0.18, "yes", "no")
+    risk = 0.03 * (age - 50) + 0.08 * (bmi - 27) + 0.9 * (smoker == "yes")
+    diagnosis = np.where(risk + rng.normal(0, 1, n) > 1.2, "diabetes",
+                         np.where(risk + rng.normal(0, 1, n) > 0.8, "hypertension", "none"))
+    charges = np.round(np.exp(7.5 + 0.02 * age + 0.5 * (diagnosis != "none")
+                              + rng.normal(0, .5, n)), 2)
+    return pd.DataFrame({"age": age, "sex": sex, "zip3": zip3, "bmi": bmi, "smoker": smoker,
+                         "diagnosis": diagnosis, "charges": charges})
+
+
+def adult(n: int, seed: int) -> pd.DataFrame:
+    from adult import load_adult
+
+    df = load_adult()[0]
+    return df.sample(n=min(n, len(df)), random_state=seed).reset_index(drop=True)
+
+
+TABLES: dict[str, Callable[[int, int], pd.DataFrame]] = {
+    "adult": adult, "customers": customers, "clinic": clinic,
+}
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def synthetic_of(kind: str, train: pd.DataFrame, holdout: pd.DataFrame,
+                 independent: pd.DataFrame, meta: TableMetadata, cfg: Config,
+                 rng: np.random.Generator) -> pd.DataFrame:
+    if kind == "ideal":
+        return independent
+    if kind == "copy":
+        return train
+    if kind.startswith("copied_"):
+        share = int(kind.split("_")[1]) / 100
+        k = max(1, int(round(share * len(independent))))
+        dropped = rng.choice(len(independent), k, replace=False)
+        copied = train.iloc[rng.choice(len(train), k, replace=False)]
+        out = pd.concat([independent.drop(index=independent.index[dropped]), copied])
+        return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+    if kind == "near_copy":
+        numeric = [c for c in meta.modelled if meta.schema[c].kind in ("integer", "float")]
+        col = numeric[int(rng.integers(len(numeric)))]
+        out = train.copy()
+        span = float(out[col].max() - out[col].min()) or 1.0
+        jitter = rng.normal(0, 0.01 * span, len(out))
+        values = out[col].to_numpy(dtype=float) + jitter
+        out[col] = np.round(values).astype(out[col].dtype) if meta.schema[col].kind == "integer" \
+            else values
+        return out
+    if kind == "privsynth":
+        tables = tabular_stage(Split(train, holdout), meta, cfg, LocalEngine())
+        return tables.evaluation_rows
+    raise ValueError(kind)
+
+
+def run(tables: list[str], sizes: list[int], reps: int, generators: list[str]) -> dict[str, Any]:
+    cfg = load_config()
+    rows: list[dict[str, Any]] = []
+    for table in tables:
+        make = TABLES[table]
+        population = make(60_000, 0)
+        scan = scan_stage(population.head(5_000), cfg, PiiDetector())
+        meta = scan.meta
+        cols = meta.modelled
+        population = population[cols]
+        for n in sizes:
+            n_hold = max(n // 4, 1)
+            if 2 * n + n_hold > len(population):
+                print(f"{table} n={n}: the population has {len(population)} rows; skipped")
+                continue
+            counts = {g: [0, 0, 0.0] for g in generators}  # released, runs, seconds
+            failing: dict[str, Counter[str]] = {g: Counter() for g in generators}
+            for rep in range(reps):
+                rng = np.random.default_rng([n, rep, 97])
+                order = rng.permutation(len(population))
+                train = population.iloc[order[:n]].reset_index(drop=True)
+                holdout = population.iloc[order[n:n + n_hold]].reset_index(drop=True)
+                independent = population.iloc[order[n + n_hold:2 * n + n_hold]].reset_index(
+                    drop=True)
+                run_cfg = cfg.replace(seed=rep)
+                for g in generators:
+                    start = time.perf_counter()
+                    syn = synthetic_of(g, train, holdout, independent, meta, run_cfg, rng)
+                    evaluation = evaluate_stage(
+                        EvaluationInput(train, holdout, syn[cols], syn[cols]), meta, run_cfg
+                    )
+                    decision = gate_stage(evaluation, run_cfg)
+                    released = decision.released
+                    if not released:
+                        failing[g].update(r.split(":")[0] for r in decision.reasons)
+                    counts[g][0] += int(released)
+                    counts[g][1] += 1
+                    counts[g][2] += time.perf_counter() - start
+            for g, (k, m, seconds) in counts.items():
+                lo, hi = wilson(k, m)
+                row = {"table": table, "n": n, "generator": g, "released": k, "runs": m,
+                       "rate": round(k / m, 3) if m else None, "ci95": [round(lo, 3),
+                                                                       round(hi, 3)],
+                       "seconds_per_evaluation": round(seconds / max(m, 1), 2),
+                       "refused_by": dict(failing[g].most_common())}
+                rows.append(row)
+                print(f"{table:<10} n={n:<6} {g:<10} released {k:>2}/{m:<2} "
+                      f"rate {row['rate']:.2f} [{lo:.2f}, {hi:.2f}]  "
+                      f"{row['seconds_per_evaluation']:.1f} s/eval  "
+                      f"{', '.join(f'{c} {x}' for c, x in failing[g].most_common(3))}",
+                      flush=True)
+    return {"rows": rows, "targets": [verdict(rows, t) for t in TARGETS]}
+
+
+def verdict(rows: list[dict[str, Any]], target: tuple[str, int, str, float]) -> dict[str, Any]:
+    gen, n_min, op, bound = target
+    hits = [r for r in rows if r["generator"] == gen and r["n"] >= n_min]
+    met = bool(hits) and all((r["rate"] >= bound) if op == ">=" else (r["rate"] <= bound)
+                             for r in hits)
+    return {"generator": gen, "n_at_least": n_min, "target": f"{op} {bound}",
+            "measured": {f"{r['table']}@{r['n']}": r["rate"] for r in hits},
+            "met": met if hits else None}
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--tables", default=",".join(TABLES))
+    parser.add_argument("--generators", default=",".join(GENERATORS))
+    args = parser.parse_args()
+    start = time.perf_counter()
+    result = run(args.tables.split(","), [int(s) for s in args.sizes.split(",")], args.reps,
+                 args.generators.split(","))
+    result["settings"] = vars(args)
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    print("\ntargets of the default policy:")
+    for t in result["targets"]:
+        state = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        print(f"  {t['generator']:<10} n >= {t['n_at_least']:<5} {t['target']:<7} {state}: "
+              f"{t['measured']}")
+    print(f"total {result['seconds']:.0f} s")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
