@@ -128,11 +128,11 @@ def synthetic_of(kind: str, train: pd.DataFrame, holdout: pd.DataFrame,
         numeric = [c for c in meta.modelled if meta.schema[c].kind in ("integer", "float")]
         col = numeric[int(rng.integers(len(numeric)))]
         out = train.copy()
-        span = float(out[col].max() - out[col].min()) or 1.0
-        jitter = rng.normal(0, 0.01 * span, len(out))
-        values = out[col].to_numpy(dtype=float) + jitter
-        out[col] = np.round(values).astype(out[col].dtype) if meta.schema[col].kind == "integer" \
-            else values
+        values = out[col].astype("float64")
+        span = float(values.max() - values.min()) or 1.0
+        moved = values + rng.normal(0, 0.01 * span, len(out))
+        out[col] = moved.round().astype(out[col].dtype) if meta.schema[col].kind == "integer" \
+            else moved
         return out
     if kind == "privsynth":
         tables = tabular_stage(Split(train, holdout), meta, cfg, LocalEngine())

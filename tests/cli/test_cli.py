@@ -144,30 +144,12 @@ def test_check_refuses_a_copy_and_passes_a_fresh_sample(tmp_path, capsys) -> Non
     for name, frame in {"real": real, "hold": hold, "fresh": fresh}.items():
         paths[name] = tmp_path / f"{name}.csv"
         frame.to_csv(paths[name], index=False)
-    copy = main(
-        [
-            "-q",
-            "check",
-            str(paths["real"]),
-            str(paths["real"]),
-            "--holdout",
-            str(paths["hold"]),
-            "-o",
-            str(tmp_path / "c1"),
-        ]
-    )
-    ok = main(
-        [
-            "-q",
-            "check",
-            str(paths["real"]),
-            str(paths["fresh"]),
-            "--holdout",
-            str(paths["hold"]),
-            "-o",
-            str(tmp_path / "c2"),
-        ]
-    )
+
+    def check(synthetic: str, out: str) -> int:
+        return main(["-q", "check", str(paths["real"]), str(paths[synthetic]),
+                     "--holdout", str(paths["hold"]), "-o", str(tmp_path / out)])
+
+    copy, ok = check("real", "c1"), check("fresh", "c2")
     assert (copy, ok) == (3, 0), capsys.readouterr()
     assert not (tmp_path / "c1" / "synthetic.csv").exists()
 
