@@ -88,6 +88,7 @@ def _job(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
 
     from privsynth.config import load_config
     from privsynth.pii.scan import PiiScanner
+    from privsynth.pii.stage import metadata_of
     from privsynth.tabular.structured import StructuredSynthesizer
 
     train, holdout = bs._split()
@@ -103,7 +104,7 @@ def _job(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
             overrides["dp__epsilon"] = epsilon
         cfg = load_config(**overrides)
         scan = PiiScanner(cfg.scan, SEED).scan(train)
-        modelled = scan.modelled_columns()
+        modelled = metadata_of(scan, cfg).modelled
         model = StructuredSynthesizer(cfg.tabular, SEED, cfg.dp).fit(train[modelled],
                                                                       scan.schema)
         syn = model.sample(len(train), SEED)

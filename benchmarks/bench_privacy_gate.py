@@ -100,7 +100,7 @@ def main() -> None:
 
     df = load_adult()[0].sample(frac=1, random_state=0).reset_index(drop=True)
     scan = PiiScanner(cfg.scan).scan(df)
-    cols = scan.modelled_columns()
+    cols = metadata_of(scan, cfg).modelled
     half = len(df) // 2
     real, other = df.iloc[:half][cols], df.iloc[half:][cols]
     n_hold = len(real) // 5

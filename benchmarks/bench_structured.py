@@ -62,11 +62,12 @@ def _plain_sdv(train: pd.DataFrame, kind: str, epochs: int) -> pd.DataFrame:
 def _privsynth(train: pd.DataFrame, synthesizer: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     from privsynth.config import load_config
     from privsynth.pii.scan import PiiScanner
+    from privsynth.pii.stage import metadata_of
     from privsynth.tabular.structured import StructuredSynthesizer
 
     cfg = load_config(tabular__synthesizer=synthesizer)
     scan = PiiScanner(cfg.scan, SEED).scan(train)
-    modelled = scan.modelled_columns()
+    modelled = metadata_of(scan, cfg).modelled
     start = time.perf_counter()
     model = StructuredSynthesizer(cfg.tabular, SEED).fit(train[modelled], scan.schema)
     syn = model.sample(len(train), SEED)

@@ -149,13 +149,6 @@ class ScanResult:
     def columns_with(self, *roles: str) -> list[str]:
         return [c.name for c in self.columns if c.role in roles]
 
-    def modelled_columns(self) -> list[str]:
-        """Columns a synthesizer models: not identifiers, not free text, not empty."""
-        return [
-            c.name for c in self.columns
-            if c.role not in (Role.IDENTIFIER, Role.TEXT) and c.kind != Kind.EMPTY
-        ]
-
     def entity_of(self, column: str) -> str | None:
         """The dominant identifying entity type of a column, if any."""
         col = next(c for c in self.columns if c.name == column)
@@ -261,7 +254,7 @@ class PiiScanner:
         if cs.kind == "categorical" and _mixed(non_null):
             evidence.append("mixed value types (numbers and text); scanned as text")
 
-        role, why = self._role(name, s, cs, sample, entities, covering, tokens)
+        role, why = self._role(name, s, non_null, cs, sample, entities, covering, tokens)
         evidence += why
         return ColumnReport(
             name=name,
@@ -276,12 +269,11 @@ class PiiScanner:
         )
 
     def _role(
-        self, name: str, s: pd.Series, cs: ColumnSchema, sample: list[str],
-        entities: tuple[EntityCount, ...], covering: int, tokens: set[str],
+        self, name: str, s: pd.Series, non_null: pd.Series, cs: ColumnSchema,
+        sample: list[str], entities: tuple[EntityCount, ...], covering: int, tokens: set[str],
     ) -> tuple[Role, list[str]]:
         """The column's role and the evidence for it, in the order the rules are tried."""
         why: list[str] = []
-        non_null = s.dropna()
         distinct_share = cs.n_distinct / max(len(non_null), 1)
         override = self.config.roles.get(name)
         hint = _identifier_hint(tokens, distinct_share)
@@ -305,20 +297,19 @@ class PiiScanner:
             # identifying entity in it ("yes"/"none" in a telephone column); the rules below
             # decide, and the evidence keeps both sides.
             why.append(f"{hint}; values do not ({contradiction})")
-            return self._role_from_values(s, cs, sample, covering, tokens, why)
+            return self._role_from_values(s, non_null, cs, sample, covering, tokens, why)
         elif hint:
             role = Role.IDENTIFIER
             why.append(hint)
         else:
-            return self._role_from_values(s, cs, sample, covering, tokens, why)
+            return self._role_from_values(s, non_null, cs, sample, covering, tokens, why)
         return role, why
 
     def _role_from_values(
-        self, s: pd.Series, cs: ColumnSchema, sample: list[str], covering: int,
-        tokens: set[str], why: list[str],
+        self, s: pd.Series, non_null: pd.Series, cs: ColumnSchema, sample: list[str],
+        covering: int, tokens: set[str], why: list[str],
     ) -> tuple[Role, list[str]]:
         """The role when neither the config nor the column's name settles it."""
-        non_null = s.dropna()
         distinct_share = cs.n_distinct / max(len(non_null), 1)
         role: Role
         names = _name_share(sample) if cs.kind == Kind.CATEGORICAL else 0.0
