@@ -79,7 +79,12 @@ class SuppressionConfig:
 
 @dataclass(frozen=True)
 class GateConfig:
-    judge_upper_ci: bool
+    # How a measurement is judged: "leak_evidence", "upper_ci" or "value" (checks/judge.py).
+    rule: str
+    alpha: float
+    min_power: float
+    power_copied_share: float
+    accept_dp_epsilon: float
     max_mia_auc: float
     max_mia_auc_outliers: float
     max_dcr_share: float
@@ -206,6 +211,10 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "checks.canaries": (0, 1000),
     "suppression.distance_quantile": (0.0, 0.5),
     "suppression.rare_qi_min_count": (0, 1_000_000),
+    "gate.alpha": (1e-6, 0.5),
+    "gate.min_power": (0.0, 1.0),
+    "gate.power_copied_share": (0.001, 0.5),
+    "gate.accept_dp_epsilon": (0.0, None),
     "gate.max_mia_auc": (0.5, 1.0),
     "gate.max_mia_auc_outliers": (0.5, 1.0),
     "gate.max_dcr_share": (0.5, 1.0),
@@ -277,6 +286,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _merge(base: dict[str, Any], user: dict[str, Any], prefix: str) -> None:
     for key, value in user.items():
         dotted = f"{prefix}{key}"
+        if dotted == "gate.judge_upper_ci":
+            raise ConfigError(_RENAMED_UPPER_CI)
         if key not in base:
             raise ConfigError(f"unknown config key '{dotted}'; see the README for valid keys")
         if isinstance(base[key], dict) and isinstance(value, dict) and key not in _FREE_TABLES:
@@ -284,6 +295,11 @@ def _merge(base: dict[str, Any], user: dict[str, Any], prefix: str) -> None:
         else:
             base[key] = value
 
+
+_RENAMED_UPPER_CI = (
+    "config key 'gate.judge_upper_ci' was replaced by gate.rule: \"upper_ci\" for true, "
+    "\"value\" for false, \"leak_evidence\" for the default rule"
+)
 
 # Tables whose keys are user data (column names, synthesizer parameters), not schema.
 _FREE_TABLES = {"roles", "params", "columns", "domains"}
@@ -310,6 +326,8 @@ def _build(cls: type[T], raw: Any, prefix: str) -> T:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     for key in raw:
+        if f"{prefix}{key}" == "gate.judge_upper_ci":
+            raise ConfigError(_RENAMED_UPPER_CI)
         if key not in names:
             raise ConfigError(f"unknown config key '{prefix}{key}'; see the README for valid keys")
     values: dict[str, Any] = {}

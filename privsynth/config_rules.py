@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from privsynth.errors import ConfigError
 from privsynth.vocab import (
     ENGINES,
+    GATE_RULES,
     OUTPUT_FORMATS,
     POLICIES,
     PROMPTING,
@@ -48,6 +49,7 @@ def check_cross_rules(cfg: Config) -> None:
     _check_dp(cfg)
     _one_of("output.format", cfg.output.format, OUTPUT_FORMATS)
     _one_of("engine.kind", cfg.engine.kind, ENGINES)
+    _one_of("gate.rule", cfg.gate.rule, GATE_RULES)
     if cfg.engine.scheduler and cfg.engine.kind != "dask":
         raise ConfigError("engine.scheduler is set but engine.kind is not \"dask\"")
     if cfg.tabular.synthesizer not in SYNTHESIZERS:

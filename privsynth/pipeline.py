@@ -116,7 +116,7 @@ def _run(
         ),
         meta, config, engine,
     )
-    decision = gate_stage(evaluation, config, tables.refusals)
+    decision = gate_stage(evaluation, config, tables.refusals, tables.dp_epsilon)
     clock.lap("checks")
     report = run_report(
         config=config, scan=scan, split=split, tables=tables, identifiers=fakes, text=text,

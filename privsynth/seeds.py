@@ -27,6 +27,7 @@ class Stream(IntEnum):
     SUPPRESSION_THRESHOLD = 23
     FILTER_SAMPLE = 71
     CHECK_CAP = 97
+    CHECK_POWER = 101
     TEXT_FAKES = 4099
     CHUNK = 7817
 

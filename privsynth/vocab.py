@@ -58,6 +58,8 @@ ROLES = tuple(r.value for r in Role)
 POLICIES = ("default", "strict", "lenient")
 PROMPTING = ("auto", "completion", "chat")
 OUTPUT_FORMATS = ("auto", "csv", "parquet")
+# How the gate judges a measurement (privsynth/checks/judge.py).
+GATE_RULES = ("leak_evidence", "upper_ci", "value")
 ENGINES = ("local", "dask")
 # What a found value in real text becomes (text.scrub_operator); see privsynth.pii.scrub.
 SCRUB_OPERATORS = ("tag", "fake", "mask", "redact", "drop_sentence")

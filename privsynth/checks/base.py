@@ -174,5 +174,8 @@ def bootstrap_ci(
         return (float("nan"), float("nan"))
     idx = rng.integers(0, len(values), size=(n, len(values)))
     stats = np.array([stat(values[i]) for i in idx])
+    stats = stats[np.isfinite(stats)]
+    if len(stats) == 0:
+        return (float("nan"), float("nan"))
     lo, hi = np.quantile(stats, [(1 - level) / 2, 1 - (1 - level) / 2])
     return (float(lo), float(hi))

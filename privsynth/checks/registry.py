@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
+from typing import Any
 
 from privsynth.checks.base import (
     ERROR,
-    FAIL,
     NOT_APPLICABLE,
-    PASS,
     Check,
     CheckContext,
     CheckResult,
+    Measurement,
     NotApplicable,
 )
 from privsynth.checks.fidelity.column_shapes import ColumnShapes
 from privsynth.checks.fidelity.detection import Detection
 from privsynth.checks.fidelity.pair_trends import ColumnPairTrends
 from privsynth.checks.fidelity.utility import MlUtility
+from privsynth.checks.judge import detectable, has_interval, judge, leak_z
+from privsynth.checks.power import power_result
 from privsynth.checks.privacy.canaries import Canaries
 from privsynth.checks.privacy.cap import CapDisclosure
 from privsynth.checks.privacy.dcr_share import DcrShare
@@ -38,6 +39,7 @@ from privsynth.checks.text.length import TextLength
 from privsynth.checks.text.memorization import TextMemorization
 from privsynth.checks.text.vocabulary import TextVocabulary
 from privsynth.config import GateConfig
+from privsynth.vocab import Category, Status
 
 logger = logging.getLogger(__name__)
 
@@ -66,56 +68,58 @@ DEFAULT_CHECKS: tuple[type[Check], ...] = (
 )
 
 
-def judged_value(goal: str, value: float, ci: tuple[float, float] | None, upper: bool) -> float:
-    """The number the policy compares: the pessimistic CI bound when asked, else the value."""
-    if not upper or ci is None or any(math.isnan(x) for x in ci):
-        return value
-    return max(value, ci[1]) if goal == "at_most" else min(value, ci[0])
-
-
 def run_checks(
     ctx: CheckContext, gate: GateConfig, checks: tuple[type[Check], ...] = DEFAULT_CHECKS
 ) -> list[CheckResult]:
-    results = []
+    """Every check's measurement, then the policy's judgement of each (``checks/judge.py``)
+    and, under the leak-evidence rule, the power floor."""
+    measured: list[tuple[type[Check], Measurement | None, Status | None, dict[str, Any]]] = []
     for cls in checks:
-        check = cls()
-        threshold = float(getattr(gate, cls.threshold_key))
-        value = ci = None
-        details: dict[str, object] = {}
         start = time.perf_counter()
+        m: Measurement | None = None
+        status: Status | None = None
+        details: dict[str, Any] = {}
         try:
-            m = check.compute(ctx)
-            value, ci, details = m.value, m.ci, dict(m.details)
-            judged = judged_value(cls.goal, value, ci, gate.judge_upper_ci)
-            details["judged_on"] = (
-                "value"
-                if judged == value
-                else ("upper CI bound" if cls.goal == "at_most" else "lower CI bound")
-            )
-            if value is None or math.isnan(value) or math.isnan(judged):
-                status, details["error"] = ERROR, "the check produced no value"
-            elif cls.goal == "at_most":
-                status = PASS if judged <= threshold else FAIL
-            else:
-                status = PASS if judged >= threshold else FAIL
+            m = cls().compute(ctx)
+            details = dict(m.details)
         except NotApplicable as exc:
             status, details = NOT_APPLICABLE, {"reason": str(exc)}
         except Exception as exc:  # noqa: BLE001 - fail closed on any error, say which
             logger.warning("check %s failed to compute: %s", cls.name, type(exc).__name__)
             status, details = ERROR, {"error": type(exc).__name__}
         details["seconds"] = round(time.perf_counter() - start, 2)
-        results.append(
-            CheckResult(
-                cls.name,
-                cls.category,
-                cls.goal,
-                threshold,
-                status,
-                value,
-                ci,
-                cls.explanation,
-                details,
-            )
-        )
+        measured.append((cls, m, status, details))
+    # The leak test's family: the privacy checks that produced an interval.
+    family = sum(
+        1 for cls, m, _, _ in measured
+        if m is not None and cls.category == Category.PRIVACY and has_interval(m.ci)
+    )
+    z = leak_z(gate.alpha, family)
+    results = []
+    for cls, m, status, details in measured:
+        threshold = float(getattr(gate, cls.threshold_key))
+        value = ci = None
+        if m is not None:
+            value, ci = m.value, m.ci
+            verdict = judge(cls.goal, cls.category, m.value, m.ci, threshold, gate.rule, z)
+            status, details["judged_on"] = verdict.status, verdict.judged_on
+            if verdict.status == ERROR:
+                details["error"] = "the check produced no value"
+            else:
+                details["judged_number"] = round(verdict.number, 6)
+            if verdict.judged_on == "leak evidence" and m.ci is not None:
+                details["leak_test"] = {"z": round(z, 4), "family": family,
+                                        "alpha": gate.alpha}
+                details["refuses_values_above"] = round(
+                    detectable(m.value, m.ci, cls.goal, threshold, z), 6)
+        assert status is not None
+        results.append(CheckResult(cls.name, cls.category, cls.goal, threshold, status,
+                                   value, ci, cls.explanation, details))
         logger.info("check %s: %s", cls.name, status)
+    if gate.rule == "leak_evidence":
+        start = time.perf_counter()
+        power = power_result(ctx, gate, z)
+        power.details["seconds"] = round(time.perf_counter() - start, 2)
+        results.append(power)
+        logger.info("check %s: %s", results[-1].name, results[-1].status)
     return results

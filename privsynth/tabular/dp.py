@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 
 ALGORITHMS = {"dp-mst": "MST", "dp-aim": "AIM"}
 NUMERIC = ("integer", "float", "datetime")
-BUDGET_RETRIES = 20
+# Budgets tried (arithmetic only) per number of MST selections: rho (1 - k 1e-6), k < this.
+BUDGET_SEARCH = 500
 
 
 def _opendp() -> Any:
@@ -97,20 +98,48 @@ def _sum_up(parts: list[float]) -> float:
     return total
 
 
-def _mst_split_ok(rho: float, n_columns: int, measure_split: float = 0.9) -> bool:
-    """Whether OpenDP's MST accepts ``rho``: its equal selection parts, summed with upward
-    rounding, must not exceed the selection budget (they can, by one unit in the last place).
-    The steps mirror OpenDP 0.16's contingency table and MST budget splits."""
+def _mst_split_ok(
+    rho: float, n_columns: int, measure_split: float = 0.9, selections: int | None = None
+) -> bool:
+    """Whether OpenDP's contingency table with MST accepts ``rho``: at each level the parts,
+    summed with upward rounding, must not exceed the level's budget. The steps mirror OpenDP
+    0.16: half of rho for one-way marginals, then of the rest ``1 - measure_split`` for
+    selection in ``selections`` equal parts (n_columns - 1 by default) and the remainder for
+    measurement. Arithmetic only: no data is read."""
 
     def prior(x: float) -> float:
         return float(np.nextafter(x, -np.inf))
 
-    multiway = prior(prior(rho - rho * 0.5))
-    select = prior(prior(multiway - multiway * measure_split))
-    rounds = n_columns - 1
+    oneway = rho * 0.5
+    multiway = prior(prior(rho - oneway))
+    measure = multiway * measure_split
+    select = prior(prior(multiway - measure))
+    rounds = n_columns - 1 if selections is None else selections
+    if _sum_up([oneway, multiway]) > rho or _sum_up([select, measure]) > multiway:
+        return False
     if rounds < 1:
         return True
     return _sum_up([prior(select / rounds)] * rounds) <= select
+
+
+def mst_budget(rho: float, n_columns: int) -> tuple[float, int]:
+    """The largest budget at most ``rho`` (9 significant digits, within 0.05%) that OpenDP's
+    MST accepts, and its number of tree edges: n_columns - 1, or one or two fewer.
+
+    For some column counts (17, 25, 33, ...) no budget at all passes with n_columns - 1 equal
+    selection parts: the selection budget's low bits make their upward-rounded sum exceed it.
+    MST then selects one edge fewer (two columns are joined only through the one-way
+    marginals). Found in milliseconds from the arithmetic alone, before any data is read."""
+    full = max(n_columns - 1, 0)
+    for selections in dict.fromkeys((full, max(full - 1, 0), max(full - 2, 0))):
+        for k in range(BUDGET_SEARCH):
+            candidate = _round_down(rho * (1 - 1e-6 * k), 9)
+            if _mst_split_ok(candidate, n_columns, selections=selections):
+                return candidate, selections
+    raise ConfigError(
+        "no privacy budget near this dp.epsilon can be split by OpenDP's MST for "
+        f"{n_columns} columns; try a slightly different dp.epsilon"
+    )
 
 
 def _fill_nulls(values: pd.Series, rng: np.random.Generator) -> pd.Series:
@@ -287,6 +316,12 @@ class DpSynthesizer:
                        "AIM's adaptive rounds of selection and measurement"),
                 },
             },
+            **({"mst_edges": {
+                "selected": self.selections_, "columns": len(self.schema_),
+                "note": "MST joins the columns by this many two-way marginals; one fewer "
+                "than a full tree when OpenDP's budget arithmetic refuses every budget for "
+                "a full tree (checked before any data is read)",
+            }} if getattr(self, "selections_", None) is not None else {}),
             "declared_domains": sorted(self.domains),
             "discovered_categories": discover,
             "declared_bounds": sorted(c for c in numeric if c in self.bounds),
@@ -296,43 +331,37 @@ class DpSynthesizer:
         self, dp: Any, lf: Any, keys: dict[str, list[Any]], algorithm: Any, rho: float,
         delta: float,
     ) -> tuple[Any, int | None, float]:
-        """Release the contingency table within (rho, delta).
+        """Release the contingency table within (rho, delta), in one attempt.
 
-        OpenDP's MST splits its selection budget into equal parts and adds them back up with
-        upward rounding; for some rho the sum exceeds the part by one unit in the last place
-        and OpenDP refuses. Whether that happens depends on rho alone, never on the data, and
-        nothing is released when it does, so a slightly smaller rho is tried instead."""
+        OpenDP splits the budget into parts and adds them back up with upward rounding; for
+        some budgets the sum exceeds the whole by one unit in the last place and OpenDP
+        refuses, after it has already measured the one-way marginals. So the budget (and for
+        MST the number of selections) is chosen beforehand from the arithmetic alone
+        (``mst_budget``), and the data is queried once. Should OpenDP still refuse, nothing is
+        released and the run stops: a second attempt would spend budget again."""
         from opendp.mod import OpenDPException
 
-        candidates = list(dict.fromkeys(
-            _round_down(rho * (1 - 1e-5 * k)) for k in range(2000)
-        ))
         if self.name == "dp-mst":
-            # Try first the budgets whose split OpenDP's arithmetic accepts (checked without
-            # data, by repeating that arithmetic); building a table costs seconds.
-            candidates.sort(key=lambda r: not _mst_split_ok(r, len(lf.collect_schema())))
-        for rho_try in candidates[:BUDGET_RETRIES]:
-            loss = dp.loss_of(rho=rho_try, delta=delta) if delta else dp.loss_of(rho=rho_try)
-            context = dp.Context.compositor(
-                data=lf, privacy_unit=dp.unit_of(contributions=1), privacy_loss=loss
-            )
-            query = context.query(**({"rho": rho_try, "delta": delta} if delta
-                                     else {"rho": rho_try}))
-            table_query = query.contingency_table(keys=keys, algorithm=algorithm)
-            try:
-                with _numpy_seed(self.seed):
-                    table = table_query.release()
-            except OpenDPException as exc:
-                if "insufficient budget" not in str(exc):
-                    raise
-                logger.info("OpenDP refused the budget split at rho %.9g: %s", rho_try,
-                            next((ln.strip() for ln in str(exc).splitlines()
-                                  if "insufficient budget" in ln), "")[:200])
-                continue
-            return table, table_query.oneway_threshold, rho_try
-        raise ConfigError(  # pragma: no cover - never seen
-            "OpenDP could not split this privacy budget; try a slightly different dp.epsilon"
+            rho, selections = mst_budget(rho, len(lf.collect_schema()))
+            algorithm = dp.mbi.MST(num_selections=selections) if selections else algorithm
+            self.selections_ = selections
+        loss = dp.loss_of(rho=rho, delta=delta) if delta else dp.loss_of(rho=rho)
+        context = dp.Context.compositor(
+            data=lf, privacy_unit=dp.unit_of(contributions=1), privacy_loss=loss
         )
+        query = context.query(**({"rho": rho, "delta": delta} if delta else {"rho": rho}))
+        table_query = query.contingency_table(keys=keys, algorithm=algorithm)
+        try:
+            with _numpy_seed(self.seed):
+                table = table_query.release()
+        except OpenDPException as exc:
+            if "insufficient budget" not in str(exc):
+                raise
+            raise ConfigError(
+                f"OpenDP refused the budget split of {self.name} at rho {rho:.9g}; nothing "
+                "was released. Try a slightly different dp.epsilon"
+            ) from None
+        return table, table_query.oneway_threshold, rho
 
     def sample(self, n: int, seed: int) -> pd.DataFrame:
         if not hasattr(self, "table_"):

@@ -38,6 +38,14 @@ class TabularOutcome:
     def rows(self) -> pd.DataFrame:
         return self.evaluation_rows.head(self.n_rows).reset_index(drop=True)
 
+    @property
+    def dp_epsilon(self) -> float | None:
+        """The epsilon of the DP guarantee covering the modelled columns, if one was applied."""
+        statement = self.method.get("differential_privacy") or {}
+        if not statement.get("applied"):
+            return None
+        return float(statement["epsilon"])
+
 
 def tabular_stage(
     split: Split, meta: TableMetadata, config: Config, engine: Engine

@@ -14,6 +14,7 @@ from privsynth.tabular.dp import (
     DpSynthesizer,
     _mst_split_ok,
     epsilon_of,
+    mst_budget,
     public_grid,
     rho_for,
 )
@@ -116,6 +117,100 @@ def test_budget_split_check_mirrors_opendp() -> None:
     # 0.0174015 is a budget OpenDP 0.16's MST refused on 15 columns; 0.0174009 it accepted.
     assert not _mst_split_ok(0.0174015, 15)
     assert _mst_split_ok(0.0174009, 15)
+    # 0.0158195 on 17 columns: refused by OpenDP ("insufficient budget for query:
+    # 0.000790974999...93 > ...91"), and by the check.
+    assert not _mst_split_ok(0.0158195, 17)
+
+
+def _opendp_select_accepts(rho: float, selections: int) -> bool:
+    """OpenDP's own composition map of MST's equal selection parts, on no data."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+
+    def prior(x: float) -> float:
+        return float(np.nextafter(x, -np.inf))
+
+    multiway = prior(prior(rho - rho * 0.5))
+    select = prior(prior(multiway - multiway * 0.9))
+    composed = dp.c.make_adaptive_composition(
+        dp.vector_domain(dp.atom_domain(T=float)), dp.symmetric_distance(),
+        dp.zero_concentrated_divergence(), 1, [prior(select / selections)] * selections,
+    )
+    return bool(composed.map(1) <= select)
+
+
+def test_budget_check_agrees_with_opendps_composition_on_no_data() -> None:
+    rng = np.random.default_rng(0)
+    for columns in range(3, 41):
+        for rho in rng.uniform(1e-3, 2.0, 5):
+            rho = float(f"{rho:.9g}")
+            assert _mst_split_ok(rho, columns) == _opendp_select_accepts(rho, columns - 1), (
+                rho, columns)
+
+
+def test_an_accepted_budget_is_found_for_every_width_without_data() -> None:
+    for columns in range(2, 61):
+        for rho in (0.0158195, 0.0037, 0.5, 1.7):
+            found, selections = mst_budget(rho, columns)
+            assert rho * (1 - 5e-4) <= found <= rho
+            assert columns - 3 <= selections <= columns - 1
+            assert _mst_split_ok(found, columns, selections=selections)
+            if selections:
+                assert _opendp_select_accepts(found, selections)
+    # 17 columns: no budget passes with a full tree of 16 edges; 15 are selected.
+    assert mst_budget(0.0158195, 17)[1] == 15
+
+
+def wide(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    """17 columns: wide numeric domains (balances, weights, counts) and categories."""
+    rng = np.random.default_rng(seed)
+    cols: dict[str, object] = {}
+    for i in range(9):
+        cols[f"num{i}"] = np.round(rng.lognormal(6 + i % 3, 1.2, n), 2 if i % 2 else 0)
+    for i in range(8):
+        cols[f"cat{i}"] = rng.choice([f"c{i}_{k}" for k in range(3 + i)], n)
+    return pd.DataFrame(cols)
+
+
+def test_wide_table_is_released_in_one_attempt_that_alone_reads_the_data(monkeypatch) -> None:
+    import opendp.prelude as dp
+
+    calls: list[int] = []
+    real = dp.Context.compositor
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)  # the only door to the rows: every OpenDP query goes through it
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dp.Context, "compositor", staticmethod(counting))
+    df = wide()
+    model = fit(df)
+    assert len(calls) == 1
+    acc = model.accounting_
+    assert acc["mst_edges"] == {**acc["mst_edges"], "selected": 15, "columns": 17}
+    assert acc["rho_spent"] <= acc["rho"]
+    assert len(model.sample(200, seed=1)) == 200
+
+
+def test_a_refused_budget_stops_the_fit_without_a_second_query(monkeypatch) -> None:
+    import opendp.prelude as dp
+
+    from privsynth.tabular import dp as dp_module
+
+    calls: list[int] = []
+    real = dp.Context.compositor
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dp.Context, "compositor", staticmethod(counting))
+    # Force the budget OpenDP refuses on 17 columns with a full tree.
+    monkeypatch.setattr(dp_module, "mst_budget", lambda rho, n: (0.0158195, 16))
+    with pytest.raises(ConfigError, match="refused the budget split.*nothing was released"):
+        fit(wide(600))
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
 from privsynth.metrics.encoding import encode_features
 from privsynth.schema import target_like, to_model_frame
 from privsynth.vocab import Category, Goal
@@ -51,7 +51,6 @@ class MlUtility:
 
     def compute(self, ctx: CheckContext) -> Measurement:
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-        from sklearn.metrics import r2_score
 
         target = ctx.utility_target or guess_target(ctx)
         if not target:
@@ -76,29 +75,50 @@ class MlUtility:
         if not features:
             raise NotApplicable("no feature columns besides the target")
 
-        def score(train: pd.DataFrame) -> float:
+        truth = hold_m[target]
+
+        def per_row(train: pd.DataFrame) -> np.ndarray:
+            """Per holdout row: squared error (regression) or 1 for a right class."""
             x_tr, x_te, cats = encode_features(train[features], hold_m[features])
             if regression:
-                y_tr = train[target].astype(float)
                 model = HistGradientBoostingRegressor(random_state=0, categorical_features=cats)
-                model.fit(x_tr, y_tr)
-                return float(r2_score(hold_m[target].astype(float), model.predict(x_te)))
+                model.fit(x_tr, train[target].astype(float))
+                return np.asarray((truth.astype(float) - model.predict(x_te)) ** 2)
             y_tr = train[target].astype(str).to_numpy()
             if len(set(y_tr)) < 2:
-                return float((hold_m[target].astype(str).to_numpy() == y_tr[0]).mean())
+                return np.asarray(truth.astype(str).to_numpy() == y_tr[0], dtype=float)
             model = HistGradientBoostingClassifier(random_state=0, categorical_features=cats)
             model.fit(x_tr, y_tr)
-            return float((model.predict(x_te) == hold_m[target].astype(str).to_numpy()).mean())
+            return np.asarray(model.predict(x_te) == truth.astype(str).to_numpy(), dtype=float)
 
-        trtr = score(real_m)
+        extra = [truth.astype(float).to_numpy()] if regression else []
+
+        def scores(rows: np.ndarray) -> tuple[float, float]:
+            """TRTR and TSTR on these holdout rows (columns: real, synthetic[, truth])."""
+            if not regression:
+                return float(rows[:, 0].mean()), float(rows[:, 1].mean())
+            sst = float(((rows[:, 2] - rows[:, 2].mean()) ** 2).sum()) or 1e-12
+            return 1 - float(rows[:, 0].sum()) / sst, 1 - float(rows[:, 1].sum()) / sst
+
+        real_rows = per_row(real_m)
+        trtr = scores(np.column_stack([real_rows, real_rows, *extra]))[0]
         baseline = 0.0 if regression else float(
-            hold_m[target].astype(str).value_counts(normalize=True).iloc[0])
+            truth.astype(str).value_counts(normalize=True).iloc[0])
         if trtr <= baseline + 0.01:
             raise NotApplicable(
                 f"'{target}' cannot be predicted even from real rows "
                 f"({'R^2' if regression else 'accuracy'} {trtr:.3f} vs baseline {baseline:.3f})"
             )
-        tstr = score(syn_m)
+        paired = np.column_stack([real_rows, per_row(syn_m), *extra])
+        trtr, tstr = scores(paired)
+
+        def gap(rows: np.ndarray) -> float:
+            a, b = scores(rows)
+            return a - b
+
+        # The holdout is a sample too: the gap's interval resamples its rows, both models
+        # scored on the same rows (paired).
+        ci = bootstrap_ci(paired, gap, ctx.rng(72), min(ctx.bootstrap, 500))
         details: dict[str, object] = {
             "target": target,
             "chosen_by": "config" if ctx.utility_target else "guessed",
@@ -109,4 +129,4 @@ class MlUtility:
             "holdout_rows": len(hold_m),
         }
         details["baseline"] = round(baseline, 4)
-        return Measurement(trtr - tstr, None, details)
+        return Measurement(trtr - tstr, ci, details)

@@ -34,12 +34,17 @@ def aligned(ctx: CheckContext, columns: list[str]) -> dict[str, dict[str, np.nda
 
 def attack_targets(
     ctx: CheckContext, rng: np.random.Generator
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Equal numbers of training targets and holdout controls for an attack."""
-    n = min(ctx.attacks, len(ctx.holdout), len(ctx.train))
-    targets = ctx.train.iloc[rng.choice(len(ctx.train), n, replace=False)]
-    controls = ctx.holdout.iloc[rng.choice(len(ctx.holdout), n, replace=False)]
-    return targets, controls, n
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training targets and holdout controls for an attack: up to ``checks.attacks`` of each.
+
+    The two groups need not be equal: each target's success depends only on the target and
+    the synthetic rows, so the rates compare whatever the group sizes, and every real row the
+    budget allows is evidence."""
+    targets = ctx.train.iloc[
+        np.sort(rng.choice(len(ctx.train), min(ctx.attacks, len(ctx.train)), replace=False))]
+    controls = ctx.holdout.iloc[
+        np.sort(rng.choice(len(ctx.holdout), min(ctx.attacks, len(ctx.holdout)), replace=False))]
+    return targets, controls
 
 
 def is_numeric(ctx: CheckContext, col: str) -> bool:

@@ -16,7 +16,6 @@ import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
 from privsynth.metrics.binning import QiBinner
-from privsynth.metrics.distance import equal_size_sample
 from privsynth.schema import ColumnSchema
 from privsynth.vocab import Category, Goal
 
@@ -41,7 +40,10 @@ def _cap(keys: pd.Series, vals: pd.Series, key_n: pd.Series, pair_n: pd.Series) 
 
 
 def _gap(values: np.ndarray) -> float:
-    return float(values[values[:, 0] == 1, 1].mean() - values[values[:, 0] == 0, 1].mean())
+    member = values[:, 0] == 1
+    if member.all() or not member.any():  # a resample that lost a group says nothing
+        return float("nan")
+    return float(values[member, 1].mean() - values[~member, 1].mean())
 
 
 class CapDisclosure:
@@ -60,7 +62,8 @@ class CapDisclosure:
         secrets = [c for c in ctx.sensitive if c in ctx.train.columns and c not in keys]
         if not keys or not secrets:
             raise NotApplicable("needs quasi-identifier and sensitive columns")
-        train = equal_size_sample(ctx.train, len(ctx.holdout), ctx.rng(13))
+        # A target's CAP depends only on it and the synthetic rows: every training row counts.
+        train = ctx.train
         frames = [train, ctx.holdout, ctx.synthetic]
         key_t, key_h, key_s = discretise(frames, ctx.schema, keys, KEY_BINS)
         worst = None

@@ -19,23 +19,37 @@ def closer_share(pairs: np.ndarray) -> float:
     return float(closer.mean() + 0.5 * tie.mean())
 
 
+def equal_size_share(s: float, size_ratio: float) -> float:
+    """A share of synthetic rows nearer the training rows, rescaled to equal sizes.
+
+    Against a training set ``size_ratio`` (r) times the holdout, independence gives a share
+    of w = r / (1 + r). The observed share s maps to (s / r) / (s / r + 1 - s): 0.5 when
+    s = w, 1 when every synthetic row is nearer the training data."""
+    return s / size_ratio / (s / size_ratio + 1 - s)
+
+
 class DcrShare:
     name: ClassVar[str] = "dcr_share"
     category: ClassVar[Category] = Category.PRIVACY
     goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_dcr_share"
     explanation: ClassVar[str] = (
-        "P(distance to nearest training row < distance to nearest holdout row) + half the ties, "
-        "over synthetic rows, with an equal-size training sample. 0.5 means the synthetic data "
-        "is no closer to the people it learned from than to people it never saw."
+        "P(distance to nearest training row < distance to nearest holdout row), ties shared, "
+        "over synthetic rows, against every training row and rescaled to equal sizes. 0.5 "
+        "means the synthetic data is no closer to the people it learned from than to people "
+        "it never saw; 1 means every synthetic row sits nearer a training record."
     )
 
     def compute(self, ctx: CheckContext) -> Measurement:
         d = shared_distances(ctx)
-        pairs = np.column_stack([d.syn_to_train[:, 0], d.syn_to_holdout[:, 0]])
+        indicators = d.closer_indicators()
+
+        def share(values: np.ndarray) -> float:
+            return equal_size_share(float(values.mean()), d.size_ratio)
+
         return Measurement(
-            closer_share(pairs),
-            bootstrap_ci(pairs, closer_share, ctx.rng(3), ctx.bootstrap),
+            share(indicators),
+            bootstrap_ci(indicators, share, ctx.rng(3), ctx.bootstrap),
             {
                 "median_dcr_train": round(float(np.median(d.syn_to_train[:, 0])), 6),
                 "median_dcr_holdout": round(float(np.median(d.syn_to_holdout[:, 0])), 6),

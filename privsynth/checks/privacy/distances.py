@@ -31,7 +31,10 @@ class DistanceSet:
         )
         self.train_sample_frame = equal_size_sample(ctx.train, len(ctx.holdout), ctx.rng(1))
         self.train_sample = enc.transform(self.train_sample_frame[cols])
+        # Every training row is evidence: the shares are rescaled for the sizes (closer_share).
+        self.train = enc.transform(ctx.train[cols])
         self.holdout = enc.transform(ctx.holdout[cols])
+        self.size_ratio = len(ctx.train) / len(ctx.holdout)
         self.synthetic = enc.transform(ctx.synthetic[cols])
         self.n_columns = len(cols)
         n = self.n_columns
@@ -40,19 +43,45 @@ class DistanceSet:
             return chunked_knn(reference, query, k, n, ctx.engine, ctx.chunk_rows)[0]
 
         # synthetic -> each reference, two neighbours (for NNDR)
-        self.syn_to_train = nearest(self.train_sample, self.synthetic, 2)
+        self.syn_to_train = nearest(self.train, self.synthetic, 2)
         self.syn_to_holdout = nearest(self.holdout, self.synthetic, 2)
         # real records -> synthetic (membership inference)
         if membership:
-            self.train_to_syn = nearest(self.synthetic, self.train_sample, 1)[:, 0]
+            self.train_to_syn = nearest(self.synthetic, self.train, 1)[:, 0]
             self.holdout_to_syn = nearest(self.synthetic, self.holdout, 1)[:, 0]
+
+    def closer_indicators(self) -> np.ndarray:
+        """Per synthetic row, the train share of its nearest real rows: 1 when a training row
+        is strictly nearer, 0 when a holdout row is, and on a tie the share of training rows
+        among the real rows at that distance. Under independence its mean is w = r / (1 + r)
+        for a training set r times the holdout (see ``closer_share``).
+
+        Ties at distance 0 (the synthetic row equals real rows, common on a few discrete
+        columns) are counted exactly; the rare ties at a positive distance count w."""
+        w = self.size_ratio / (1 + self.size_ratio)
+        t, h = self.syn_to_train[:, 0], self.syn_to_holdout[:, 0]
+        out = (t < h) + w * (t == h)
+        zero = (t == 0) & (h == 0)
+        if zero.any():
+            syn = _hashes(self.synthetic[zero])
+            in_train = pd.Series(_hashes(self.train)).value_counts()
+            in_hold = pd.Series(_hashes(self.holdout)).value_counts()
+            k_t = in_train.reindex(syn).fillna(0).to_numpy()
+            k_h = in_hold.reindex(syn).fillna(0).to_numpy()
+            out[zero] = np.where(k_t + k_h > 0, k_t / np.maximum(k_t + k_h, 1), w)
+        return out
 
     def outlier_scores(self, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
         """Distance to the k-th nearest other real record: high means an outlier."""
-        real = np.vstack([self.train_sample, self.holdout])
+        real = np.vstack([self.train, self.holdout])
         dist, _ = knn(real, real, k + 1, self.n_columns)
         scores = dist[:, -1]
-        return scores[: len(self.train_sample)], scores[len(self.train_sample) :]
+        return scores[: len(self.train)], scores[len(self.train) :]
+
+
+def _hashes(encoded: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per encoded row: equal rows (distance 0) hash equal."""
+    return pd.util.hash_pandas_object(pd.DataFrame(encoded), index=False).to_numpy()
 
 
 def shared_distances(ctx: CheckContext) -> DistanceSet:

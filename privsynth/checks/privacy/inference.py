@@ -47,7 +47,7 @@ class Inference:
         if len(ctx.train.columns) < 2:
             raise NotApplicable("no auxiliary columns to attack with")
         rng = ctx.rng(12)
-        targets, controls, n = attack_targets(ctx, rng)
+        targets, controls = attack_targets(ctx, rng)
         per_secret: dict[str, dict[str, object]] = {}
         worst = None
         for secret in secrets:
@@ -62,7 +62,7 @@ class Inference:
                 guess = syn_secret.iloc[idx].reset_index(drop=True)
                 truth = to_model_frame(frame[[secret]], ctx.schema)[secret].reset_index(drop=True)
                 wins.append(int(correct(guess, truth, numeric).sum()))
-            risk, ci, details = privacy_risk(wins[0], wins[1], n, n)
+            risk, ci, details = privacy_risk(wins[0], wins[1], len(targets), len(controls))
             per_secret[secret] = {"risk": round(risk, 4), **details}
             if worst is None or risk > worst[0]:
                 worst = (risk, ci, secret)

@@ -36,7 +36,7 @@ class Linkability:
         rng = ctx.rng(11)
         order = [cols[i] for i in rng.permutation(len(cols))]
         halves = (order[: len(order) // 2], order[len(order) // 2 :])
-        targets, controls, n = attack_targets(ctx, rng)
+        targets, controls = attack_targets(ctx, rng)
         nearest: dict[str, list[np.ndarray]] = {"attack": [], "control": []}
         for half in halves:
             enc = MixedEncoder({c: ctx.schema[c] for c in half}).fit(ctx.synthetic[half])
@@ -44,5 +44,7 @@ class Linkability:
             for key, frame in (("attack", targets), ("control", controls)):
                 nearest[key].append(knn(syn, enc.transform(frame[half]), 1, len(half))[1][:, 0])
         linked = {key: int((a == b).sum()) for key, (a, b) in nearest.items()}
-        risk, ci, details = privacy_risk(linked["attack"], linked["control"], n, n)
+        risk, ci, details = privacy_risk(
+            linked["attack"], linked["control"], len(targets), len(controls)
+        )
         return Measurement(risk, ci, {**details, "columns_a": halves[0], "columns_b": halves[1]})

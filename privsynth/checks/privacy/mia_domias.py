@@ -18,9 +18,9 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.metrics.pairwise import euclidean_distances
 
-from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.privacy.distances import shared_distances
-from privsynth.checks.privacy.mia_distance import auc_of
+from privsynth.checks.privacy.mia_distance import auc_ci, auc_of
 from privsynth.metrics.distance import knn
 from privsynth.vocab import Category, Goal
 
@@ -84,7 +84,7 @@ class MiaDomias:
         non_members = int(len(scored) - members)
         return Measurement(
             auc_of(scored),
-            bootstrap_ci(scored, auc_of, ctx.rng(9), ctx.bootstrap),
+            auc_ci(scored, ctx.rng(9), ctx.bootstrap),
             {
                 "members": members,
                 "non_members": non_members,

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.privacy.distances import shared_distances
-from privsynth.checks.privacy.mia_distance import auc_of
+from privsynth.checks.privacy.mia_distance import auc_ci, auc_of
 from privsynth.vocab import Category, Goal
 
 OUTLIER_SHARE = 0.10
@@ -41,6 +41,6 @@ class MiaOutliers:
         )
         return Measurement(
             auc_of(scored),
-            bootstrap_ci(scored, auc_of, ctx.rng(7), ctx.bootstrap),
+            auc_ci(scored, ctx.rng(7), ctx.bootstrap),
             {"members": len(members), "non_members": len(non_members)},
         )

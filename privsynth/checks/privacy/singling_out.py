@@ -12,9 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
 from privsynth.checks.privacy.attack_data import aligned, is_numeric
-from privsynth.checks.privacy.risk import privacy_risk
 from privsynth.vocab import Category, Goal
 
 PREDICATE_COLUMNS = 3
@@ -55,20 +54,41 @@ class SinglingOut:
         if len(queries) < 30:
             raise NotApplicable(f"only {len(queries)} singling-out predicates could be built")
         # A predicate isolates one record more easily in a small table, so the attack is
-        # scored on a random training sample as large as the holdout: under independence
-        # attack and control are then exchangeable and the risk is unbiased.
-        sample = np.sort(
-            rng.choice(len(ctx.train), min(len(ctx.train), len(ctx.holdout)), replace=False)
-        )
-        train_sample = {c: v[sample] for c, v in data["train"].items()}
-        attack = sum(_count(train_sample, q) == 1 for q in queries)
-        control = sum(_count(data["holdout"], q) == 1 for q in queries)
-        risk, ci, details = privacy_risk(attack, control, len(queries), len(queries))
+        # scored on training chunks as large as the holdout: under independence each chunk and
+        # the holdout are exchangeable and the risk is unbiased. Every training row is in one
+        # chunk; a query's attack success is its mean over the chunks.
+        n_hold = len(ctx.holdout)
+        chunks = max(1, len(ctx.train) // n_hold)
+        order = rng.permutation(len(ctx.train))[: chunks * min(n_hold, len(ctx.train))]
+        parts = [
+            {c: v[np.sort(idx)] for c, v in data["train"].items()}
+            for idx in np.array_split(order, chunks)
+        ]
+        attack = np.array([np.mean([_count(p, q) == 1 for p in parts]) for q in queries])
+        control = np.array([_count(data["holdout"], q) == 1 for q in queries], dtype=float)
+        risk, ci, details = paired_risk(attack, control, rng, ctx.bootstrap)
         return Measurement(
             risk,
             ci,
-            {**details, "predicate_columns": width, "attack_on": "training sample of holdout size"},
+            {**details, "predicate_columns": width, "training_chunks": chunks,
+             "attack_on": "training chunks of holdout size"},
         )
+
+
+def paired_risk(
+    attack: np.ndarray, control: np.ndarray, rng: np.random.Generator, resamples: int
+) -> tuple[float, tuple[float, float], dict[str, float]]:
+    """(attack - control) / (1 - control) over paired queries, with a bootstrap CI over them."""
+
+    def risk(pairs: np.ndarray) -> float:
+        a, c = pairs[:, 0].mean(), pairs[:, 1].mean()
+        return float((a - c) / max(1 - c, 1e-9))
+
+    pairs = np.column_stack([attack, control])
+    details = {"attack_rate": round(float(attack.mean()), 4),
+               "control_rate": round(float(control.mean()), 4),
+               "attacks": len(attack), "controls": len(control)}
+    return risk(pairs), bootstrap_ci(pairs, risk, rng, resamples), details
 
 
 def _count(frame: dict[str, np.ndarray], query: list[tuple[str, str, float]]) -> int:
