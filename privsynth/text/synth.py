@@ -25,6 +25,7 @@ from privsynth.pii.fakes import IdentifierFaker, Persona
 from privsynth.pii.scrub import PLACEHOLDER_RE, non_overlapping
 from privsynth.text.filter import NearestReal, OutputFilter
 from privsynth.text.generator import TextGenerator
+from privsynth.text.known_ids import Fakes, KnownIdentifiers
 from privsynth.text.prompts import INJECTION_RE, PromptTemplate, load_template
 from privsynth.text.summary import Association, NgramIndex, choose_group_column, frequent_phrases
 
@@ -263,6 +264,13 @@ class TextSynthesizer:
             {str(v).lower() for v in row if not pd.isna(v)}
             for row in rows.itertuples(index=False)
         ]
+        known = KnownIdentifiers(forbidden, skip=self.levels_)
+        for i, persona in enumerate(personas):
+            fakes = Fakes(persona.full_name, persona.last, persona.email, persona.phone,
+                          seeds.row_seed(self.seed, offset + i, 0))
+            texts[i], hits = known.replace(texts[i], fakes)
+            if hits:
+                stats.entities_replaced["KNOWN_IDENTIFIER"] += hits
         texts = self._rescan(texts, personas, own_values, faker, stats, forbidden)
         return texts, stats
 
