@@ -249,6 +249,7 @@ def main() -> None:
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--generators", default=",".join(GENERATORS))
     parser.add_argument("--progress", action="store_true", help="print every evaluation")
+    parser.add_argument("--out", default=str(OUT), help="where the JSON results go")
     parser.add_argument("--demo-seeds", default="1,2,3,4,5",
                         help="seeds of the demo run to try ('' for none)")
     args = parser.parse_args()
@@ -265,8 +266,9 @@ def main() -> None:
         print(f"  {t['generator']:<10} n >= {t['n_at_least']:<5} {t['target']:<7} {state}: "
               f"{t['measured']}")
     print(f"total {result['seconds']:.0f} s")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

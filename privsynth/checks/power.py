@@ -53,7 +53,7 @@ def copy_power(ctx: CheckContext, gate: GateConfig, z: float) -> dict[float, flo
         refused = 0
         for _ in range(SIMULATIONS):
             replaced = rng.choice(len(syn), k, replace=False)
-            copied = train[rng.choice(len(train), k, replace=False)]
+            copied = train[rng.choice(len(train), k, replace=k > len(train))]
             t, h = in_train.copy(), in_hold.copy()
             t[replaced] = True
             h[replaced] = [key in hold for key in copied.tolist()]

@@ -20,6 +20,8 @@ from privsynth.checks.fidelity.detection import Detection
 from privsynth.checks.fidelity.pair_trends import ColumnPairTrends
 from privsynth.checks.fidelity.utility import MlUtility
 from privsynth.checks.judge import detectable, has_interval, judge, leak_z
+from privsynth.checks.power import EXPLANATION as POWER_EXPLANATION
+from privsynth.checks.power import NAME as POWER_NAME
 from privsynth.checks.power import power_result
 from privsynth.checks.privacy.canaries import Canaries
 from privsynth.checks.privacy.cap import CapDisclosure
@@ -39,7 +41,7 @@ from privsynth.checks.text.length import TextLength
 from privsynth.checks.text.memorization import TextMemorization
 from privsynth.checks.text.vocabulary import TextVocabulary
 from privsynth.config import GateConfig
-from privsynth.vocab import Category, Status
+from privsynth.vocab import Category, Goal, Status
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +120,13 @@ def run_checks(
         logger.info("check %s: %s", cls.name, status)
     if gate.rule == "leak_evidence":
         start = time.perf_counter()
-        power = power_result(ctx, gate, z)
+        try:
+            power = power_result(ctx, gate, z)
+        except Exception as exc:  # noqa: BLE001 - fail closed on any error, say which
+            logger.warning("the power floor failed to compute: %s", type(exc).__name__)
+            power = CheckResult(POWER_NAME, Category.PRIVACY, Goal.AT_LEAST, gate.min_power,
+                                ERROR, None, None, POWER_EXPLANATION,
+                                {"error": type(exc).__name__})
         power.details["seconds"] = round(time.perf_counter() - start, 2)
         results.append(power)
         logger.info("check %s: %s", results[-1].name, results[-1].status)

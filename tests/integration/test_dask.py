@@ -30,6 +30,12 @@ CHUNKS = {
     "engine__check_chunk_rows": 300,
 }
 
+# On the 300-row fixture (240 training rows) the structured output's QI-subset DCR share is
+# about 0.65 by point estimate: zip codes are reproduced at their training frequencies, which
+# a 60-row holdout does not share. The lenient preset's 0.60 refuses that; these tests are not
+# about the gate, so they allow 0.70.
+SMALL_TABLE_GATE = {"gate__max_dcr_share": 0.7}
+
 
 class DyingGenerator(RecombiningGenerator):
     """Kills the worker process that first calls it (once per marker file), then behaves."""
@@ -74,7 +80,7 @@ def _comparable(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_dask_gives_the_same_rows_and_verdict_as_local(small_customers, cluster) -> None:
-    cfg = load_config(rows=120, policy="lenient", **CHUNKS)
+    cfg = load_config(rows=120, policy="lenient", **CHUNKS, **SMALL_TABLE_GATE)
     local = synthesize(small_customers, cfg, generator=RecombiningGenerator(),
                        engine=LocalEngine())
     remote = synthesize(small_customers, cfg, generator=RecombiningGenerator(), engine=cluster)
@@ -92,7 +98,7 @@ def test_dask_gives_the_same_rows_and_verdict_as_local(small_customers, cluster)
 def test_a_worker_killed_mid_run_is_retried_to_the_same_result(
     small_customers, cluster, tmp_path
 ) -> None:
-    cfg = load_config(rows=60, policy="lenient", **CHUNKS)
+    cfg = load_config(rows=60, policy="lenient", **CHUNKS, **SMALL_TABLE_GATE)
     expected = synthesize(small_customers, cfg, generator=RecombiningGenerator(),
                           engine=LocalEngine())
     marker = tmp_path / "died"
@@ -109,7 +115,7 @@ def test_a_chunk_that_keeps_killing_workers_stops_the_run_with_nothing_written(
 
     engine = DaskEngine.connect("", workers=2, threads_per_worker=1, retries=1)
     try:
-        cfg = load_config(rows=40, policy="lenient", **CHUNKS)
+        cfg = load_config(rows=40, policy="lenient", **CHUNKS, **SMALL_TABLE_GATE)
         with pytest.raises(ClusterError, match="lost the 'text:notes' stage"):
             synthesize(small_customers, cfg,
                        generator=DyingGenerator(str(tmp_path / "x"), always=True),
@@ -138,7 +144,7 @@ def test_cli_style_run_on_dask_writes_parquet_parts_hashed_in_the_report(
     for k in range(3):
         data.iloc[k * 100:(k + 1) * 100].to_csv(parts / f"part-{k}.csv", index=False)
     out = tmp_path / "out"
-    cfg = load_config(rows=1500, policy="lenient", output__format="parquet",
+    cfg = load_config(rows=1500, policy="lenient", **SMALL_TABLE_GATE, output__format="parquet",
                       output__part_rows=1000, engine__kind="dask", **CHUNKS)
     result = run_file(parts, out, config=cfg)
     assert result.released

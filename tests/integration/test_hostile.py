@@ -56,7 +56,7 @@ def test_full_run_without_network_with_canaries_leaves_no_trace(tmp_path: Path) 
         pytest.skip("unshare -n is not permitted here; the socket guard still runs elsewhere")
     from tests.integration.test_pipeline import plant_canaries
 
-    df, secrets = plant_canaries(pd.read_csv(SAMPLE).head(300))
+    df, secrets = plant_canaries(pd.read_csv(SAMPLE))
     source = tmp_path / "in.csv"
     df.to_csv(source, index=False)
     private_tmp = tmp_path / "tmp"

@@ -11,6 +11,12 @@ from privsynth.text.model import resolve_model
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
+# On the 300-row fixture (240 training rows) the structured output's QI-subset DCR share is
+# about 0.65 by point estimate: zip codes are reproduced at their training frequencies, which
+# a 60-row holdout does not share. The lenient preset's 0.60 refuses that; these tests are not
+# about the gate, so they allow 0.70.
+SMALL_TABLE_GATE = {"gate__max_dcr_share": 0.7}
+
 
 @pytest.fixture(scope="module")
 def generator() -> LlamaGenerator:
@@ -30,7 +36,7 @@ def test_model_is_verified_and_generation_is_seeded(generator: LlamaGenerator) -
 
 
 def test_pipeline_with_real_llm_writes_pii_free_text(small_customers, generator) -> None:
-    cfg = load_config(rows=4, text__max_tokens=40, policy="lenient")
+    cfg = load_config(rows=4, text__max_tokens=40, policy="lenient", **SMALL_TABLE_GATE)
     result = synthesize(small_customers, cfg, generator=generator)
     replay = next(c for c in result.report["checks"] if c["name"] == "pii_replay")
     assert replay["value"] == 0

@@ -134,3 +134,10 @@ def test_a_copy_is_refused_and_an_independent_sample_released_at_500_rows() -> N
     refused = decide(run_checks(context(train, holdout, leaky), GATE), GATE)
     assert not refused.released
     assert any(r.startswith("exact_match") for r in refused.reasons)
+
+
+def test_power_is_computed_when_synthetic_rows_outnumber_training_rows() -> None:
+    train, holdout, independent = split(30, 10, seed=4)
+    synthetic = population(1000, seed=9).assign(customer_id="FAKE")
+    result = power_result(context(train, holdout, synthetic), GATE, leak_z(0.05, 12))
+    assert result.status in (PASS, FAIL) and 0.0 <= result.value <= 1.0
