@@ -215,8 +215,8 @@ def demo_seeds(seeds: list[int]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             proc = subprocess.run(
-                [str(exe), "run", str(ROOT / "sample_data" / "customers.csv"), "-o", tmp,
-                 "--rows", "100", "--force", "--quiet", "--seed", str(seed)],
+                [str(exe), "--quiet", "run", str(ROOT / "sample_data" / "customers.csv"), "-o",
+                 tmp, "--rows", "100", "--force", "--seed", str(seed)],
                 capture_output=True, text=True, check=False,
             )
             state = {0: "released", 3: "withheld"}.get(proc.returncode,
@@ -224,7 +224,7 @@ def demo_seeds(seeds: list[int]) -> dict[str, Any]:
             outcome[str(seed)] = state
             print(f"demo seed {seed}: {state} ({time.perf_counter() - start:.0f} s)"
                   + ("" if proc.returncode == 0 else
-                     "  " + " | ".join(proc.stderr.strip().splitlines()[1:3])), flush=True)
+                     "  " + " | ".join(proc.stderr.strip().splitlines()[:3])), flush=True)
     released = sum(v == "released" for v in outcome.values())
     print(f"demo: released for {released} of {len(seeds)} seeds tried ({', '.join(outcome)}); "
           "target at least 4 of 5")
