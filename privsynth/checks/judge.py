@@ -24,9 +24,8 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from privsynth.vocab import GATE_RULES, Category, Goal, Status
+from privsynth.vocab import Category, Goal, Status
 
-RULES = GATE_RULES
 Z95 = 1.959963984540054
 Z_ONE_SIDED = 1.6448536269514722  # one-sided 95%
 

@@ -41,9 +41,9 @@ def copy_power(ctx: CheckContext, gate: GateConfig, z: float) -> dict[float, flo
     """Refusal rate of the exact-match check per planted share of copied training rows."""
     syn = row_keys(ctx.synthetic, ctx)
     train = row_keys(ctx.train, ctx)
-    hold = set(row_keys(ctx.holdout, ctx).tolist())
+    hold = row_keys(ctx.holdout, ctx)
     in_train = np.isin(syn, train)
-    in_hold = np.isin(syn, np.fromiter(hold, dtype=syn.dtype, count=len(hold)))
+    in_hold = np.isin(syn, hold)
     ratio = len(ctx.train) / len(ctx.holdout)
     rng = seeds.rng(ctx.seed, Stream.CHECK_POWER)
     shares = sorted({*SHARES, gate.power_copied_share})
@@ -56,7 +56,7 @@ def copy_power(ctx: CheckContext, gate: GateConfig, z: float) -> dict[float, flo
             copied = train[rng.choice(len(train), k, replace=k > len(train))]
             t, h = in_train.copy(), in_hold.copy()
             t[replaced] = True
-            h[replaced] = [key in hold for key in copied.tolist()]
+            h[replaced] = np.isin(copied, hold)
             value, ci = excess_measurement(t, h, ratio, rng, ctx.bootstrap)
             verdict = judge(ExactMatch.goal, ExactMatch.category, value, ci,
                             gate.max_ims_excess, gate.rule, z)
