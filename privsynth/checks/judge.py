@@ -54,8 +54,8 @@ def leak_bound(value: float, ci: tuple[float, float], goal: Goal, z: float) -> f
     return value + z * se
 
 
-def detectable(value: float, ci: tuple[float, float], goal: Goal, threshold: float,
-               z: float, power_z: float = 1.6448536269514722) -> float:
+def detectable(ci: tuple[float, float], goal: Goal, threshold: float, z: float,
+               power_z: float = Z_ONE_SIDED) -> float:
     """The smallest true value (largest, for at_least) this check refuses with 95% power."""
     se = (ci[1] - ci[0]) / (2 * Z95)
     sign = 1 if goal == Goal.AT_MOST else -1

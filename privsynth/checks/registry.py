@@ -113,7 +113,7 @@ def run_checks(
                 details["leak_test"] = {"z": round(z, 4), "family": family,
                                         "alpha": gate.alpha}
                 details["refuses_values_above"] = round(
-                    detectable(m.value, m.ci, cls.goal, threshold, z), 6)
+                    detectable(m.ci, cls.goal, threshold, z), 6)
         assert status is not None
         results.append(CheckResult(cls.name, cls.category, cls.goal, threshold, status,
                                    value, ci, cls.explanation, details))

@@ -29,9 +29,8 @@ class DistanceSet:
         enc = MixedEncoder({c: ctx.schema[c] for c in cols}).fit(
             pd.concat([ctx.train[cols], ctx.holdout[cols]])
         )
-        self.train_sample_frame = equal_size_sample(ctx.train, len(ctx.holdout), ctx.rng(1))
-        self.train_sample = enc.transform(self.train_sample_frame[cols])
-        # Every training row is evidence: the shares are rescaled for the sizes (closer_share).
+        # Every training row is evidence: the shares are rescaled for the sizes
+        # (dcr_share.equal_size_share).
         self.train = enc.transform(ctx.train[cols])
         self.holdout = enc.transform(ctx.holdout[cols])
         self.size_ratio = len(ctx.train) / len(ctx.holdout)
@@ -47,6 +46,9 @@ class DistanceSet:
         self.syn_to_holdout = nearest(self.holdout, self.synthetic, 2)
         # real records -> synthetic (membership inference)
         if membership:
+            # An equal-size training sample, for the DOMIAS attack's balanced classes.
+            sample = equal_size_sample(ctx.train, len(ctx.holdout), ctx.rng(1))
+            self.train_sample = enc.transform(sample[cols])
             self.train_to_syn = nearest(self.synthetic, self.train, 1)[:, 0]
             self.holdout_to_syn = nearest(self.synthetic, self.holdout, 1)[:, 0]
 
@@ -54,7 +56,7 @@ class DistanceSet:
         """Per synthetic row, the train share of its nearest real rows: 1 when a training row
         is strictly nearer, 0 when a holdout row is, and on a tie the share of training rows
         among the real rows at that distance. Under independence its mean is w = r / (1 + r)
-        for a training set r times the holdout (see ``closer_share``).
+        for a training set r times the holdout (see ``equal_size_share``).
 
         Ties at distance 0 (the synthetic row equals real rows, common on a few discrete
         columns) are counted exactly; the rare ties at a positive distance count w."""
