@@ -173,30 +173,10 @@ def wide(n: int = 1500, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def test_wide_table_is_released_in_one_attempt_that_alone_reads_the_data(monkeypatch) -> None:
+@pytest.fixture
+def compositor_calls(monkeypatch) -> list[int]:
+    """Counts OpenDP contexts: the only door to the rows, every query goes through one."""
     import opendp.prelude as dp
-
-    calls: list[int] = []
-    real = dp.Context.compositor
-
-    def counting(*args: object, **kwargs: object) -> object:
-        calls.append(1)  # the only door to the rows: every OpenDP query goes through it
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(dp.Context, "compositor", staticmethod(counting))
-    df = wide()
-    model = fit(df)
-    assert len(calls) == 1
-    acc = model.accounting_
-    assert acc["mst_edges"] == {**acc["mst_edges"], "selected": 15, "columns": 17}
-    assert acc["rho_spent"] <= acc["rho"]
-    assert len(model.sample(200, seed=1)) == 200
-
-
-def test_a_refused_budget_stops_the_fit_without_a_second_query(monkeypatch) -> None:
-    import opendp.prelude as dp
-
-    from privsynth.tabular import dp as dp_module
 
     calls: list[int] = []
     real = dp.Context.compositor
@@ -206,6 +186,28 @@ def test_a_refused_budget_stops_the_fit_without_a_second_query(monkeypatch) -> N
         return real(*args, **kwargs)
 
     monkeypatch.setattr(dp.Context, "compositor", staticmethod(counting))
+    return calls
+
+
+def test_wide_table_is_released_in_one_attempt_that_alone_reads_the_data(
+    compositor_calls,
+) -> None:
+    calls = compositor_calls
+    df = wide()
+    model = fit(df)
+    assert len(calls) == 1
+    acc = model.accounting_
+    assert acc["mst_edges"] == {**acc["mst_edges"], "selected": 15, "columns": 17}
+    assert acc["rho_spent"] <= acc["rho"]
+    assert len(model.sample(200, seed=1)) == 200
+
+
+def test_a_refused_budget_stops_the_fit_without_a_second_query(
+    compositor_calls, monkeypatch
+) -> None:
+    from privsynth.tabular import dp as dp_module
+
+    calls = compositor_calls
     # Force the budget OpenDP refuses on 17 columns with a full tree.
     monkeypatch.setattr(dp_module, "mst_budget", lambda rho, n: (0.0158195, 16))
     with pytest.raises(ConfigError, match="refused the budget split.*nothing was released"):
