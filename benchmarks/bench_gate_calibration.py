@@ -29,10 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
+import os
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -142,50 +145,79 @@ def synthetic_of(kind: str, train: pd.DataFrame, holdout: pd.DataFrame,
     raise ValueError(kind)
 
 
-def run(tables: list[str], sizes: list[int], reps: int, generators: list[str],
-        progress: bool = False) -> dict[str, Any]:
+_POPULATIONS: dict[str, tuple[pd.DataFrame, TableMetadata]] = {}
+
+
+def population_of(table: str, cfg: Config) -> tuple[pd.DataFrame, TableMetadata]:
+    """The table's population (60,000 rows, modelled columns) and the roles of one scan of it;
+    made once per process."""
+    if table not in _POPULATIONS:
+        population = TABLES[table](60_000, 0)
+        meta = scan_stage(population.head(5_000), cfg, PiiDetector()).meta
+        _POPULATIONS[table] = (population[meta.modelled], meta)
+    return _POPULATIONS[table]
+
+
+def one_split(table: str, n: int, rep: int,
+              generators: list[str]) -> list[tuple[str, bool, list[str], float]]:
+    """Every generator judged on one random split: (generator, released, refusing checks,
+    seconds)."""
+    warnings.simplefilter("ignore")
     cfg = load_config()
-    rows: list[dict[str, Any]] = []
+    population, meta = population_of(table, cfg)
+    cols = meta.modelled
+    n_hold = max(n // 4, 1)
+    rng = np.random.default_rng([n, rep, 97])
+    order = rng.permutation(len(population))
+    train = population.iloc[order[:n]].reset_index(drop=True)
+    holdout = population.iloc[order[n:n + n_hold]].reset_index(drop=True)
+    independent = population.iloc[order[n + n_hold:2 * n + n_hold]].reset_index(drop=True)
+    run_cfg = cfg.replace(seed=rep)
+    out = []
+    for g in generators:
+        start = time.perf_counter()
+        syn = synthetic_of(g, train, holdout, independent, meta, run_cfg, rng)
+        evaluation = evaluate_stage(
+            EvaluationInput(train, holdout, syn[cols], syn[cols]), meta, run_cfg
+        )
+        decision = gate_stage(evaluation, run_cfg)
+        refused_by = [] if decision.released else [
+            r.split(":")[0] for r in decision.reasons if not r.startswith("the gate's power")]
+        out.append((g, decision.released, refused_by, time.perf_counter() - start))
+    return out
+
+
+def run(tables: list[str], sizes: list[int], reps: int, generators: list[str],
+        progress: bool = False, workers: int = 2) -> dict[str, Any]:
+    """Every (table, size, split) in a pool of ``workers`` spawned processes, one BLAS thread
+    each, so that the cores are used once and not oversubscribed."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    cells = []
     for table in tables:
-        make = TABLES[table]
-        population = make(60_000, 0)
-        scan = scan_stage(population.head(5_000), cfg, PiiDetector())
-        meta = scan.meta
-        cols = meta.modelled
-        population = population[cols]
         for n in sizes:
-            n_hold = max(n // 4, 1)
-            if 2 * n + n_hold > len(population):
-                print(f"{table} n={n}: the population has {len(population)} rows; skipped")
+            if 2 * n + max(n // 4, 1) > 60_000:
+                print(f"{table} n={n}: the population has 60,000 rows; skipped")
                 continue
+            cells.append((table, n))
+    rows: list[dict[str, Any]] = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {cell: [pool.submit(one_split, *cell, rep, generators) for rep in range(reps)]
+                   for cell in cells}
+        for (table, n), jobs in futures.items():
             counts = {g: [0, 0, 0.0] for g in generators}  # released, runs, seconds
             failing: dict[str, Counter[str]] = {g: Counter() for g in generators}
-            for rep in range(reps):
-                rng = np.random.default_rng([n, rep, 97])
-                order = rng.permutation(len(population))
-                train = population.iloc[order[:n]].reset_index(drop=True)
-                holdout = population.iloc[order[n:n + n_hold]].reset_index(drop=True)
-                independent = population.iloc[order[n + n_hold:2 * n + n_hold]].reset_index(
-                    drop=True)
-                run_cfg = cfg.replace(seed=rep)
-                for g in generators:
-                    start = time.perf_counter()
-                    syn = synthetic_of(g, train, holdout, independent, meta, run_cfg, rng)
-                    evaluation = evaluate_stage(
-                        EvaluationInput(train, holdout, syn[cols], syn[cols]), meta, run_cfg
-                    )
-                    decision = gate_stage(evaluation, run_cfg)
-                    released = decision.released
-                    if not released:
-                        failing[g].update(r.split(":")[0] for r in decision.reasons
-                                          if not r.startswith("the gate's power"))
-                    if progress:
-                        print(f"  {table} n={n} rep={rep} {g}: "
-                              f"{'released' if released else 'withheld'} "
-                              f"({time.perf_counter() - start:.1f} s)", flush=True)
+            for rep, job in enumerate(jobs):
+                for g, released, refused_by, seconds in job.result():
+                    failing[g].update(refused_by)
                     counts[g][0] += int(released)
                     counts[g][1] += 1
-                    counts[g][2] += time.perf_counter() - start
+                    counts[g][2] += seconds
+                    if progress:
+                        print(f"  {table} n={n} rep={rep} {g}: "
+                              f"{'released' if released else 'withheld'} ({seconds:.1f} s)",
+                              flush=True)
             for g, (k, m, seconds) in counts.items():
                 lo, hi = wilson(k, m)
                 row = {"table": table, "n": n, "generator": g, "released": k, "runs": m,
@@ -249,13 +281,14 @@ def main() -> None:
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--generators", default=",".join(GENERATORS))
     parser.add_argument("--progress", action="store_true", help="print every evaluation")
+    parser.add_argument("--workers", type=int, default=2, help="processes (one per core)")
     parser.add_argument("--out", default=str(OUT), help="where the JSON results go")
     parser.add_argument("--demo-seeds", default="1,2,3,4,5",
                         help="seeds of the demo run to try ('' for none)")
     args = parser.parse_args()
     start = time.perf_counter()
     result = run(args.tables.split(","), [int(s) for s in args.sizes.split(",")], args.reps,
-                 args.generators.split(","), args.progress)
+                 args.generators.split(","), args.progress, args.workers)
     if args.demo_seeds:
         result["demo"] = demo_seeds([int(s) for s in args.demo_seeds.split(",")])
     result["settings"] = vars(args)

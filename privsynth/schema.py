@@ -174,7 +174,7 @@ def to_model_frame(df: pd.DataFrame, schema: dict[str, ColumnSchema]) -> pd.Data
             days = (parsed - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
             out[col] = days.astype(float)
         else:
-            out[col] = s.map(lambda v: None if _isnull(v) else str(v)).astype(object)
+            out[col] = s.astype(str).astype(object).where(s.notna(), None)
     # Built at once: inserting columns one by one fragments wide frames.
     return pd.DataFrame(out, index=df.index, columns=list(df.columns))
 

@@ -3,9 +3,10 @@
 A single Gaussian copula models one correlation matrix for everyone; the relationships that
 make an outcome predictable often differ by outcome and by kind of record. Fitting one model
 per level of a key column (income <=50K vs >50K), and within each level one per k-means
-cluster of the rows, keeps them. Every component has at least ``MIN_COMPONENT`` rows, so each
-model is still a smooth summary of many people; levels below that share one pooled model that
-keeps the column.
+cluster of the rows, keeps them. A level has its own model from ``MIN_LEVEL`` rows, and a
+cluster needs ``MIN_COMPONENT``, so each model is still a smooth summary of many people (a
+correlation matrix and block-averaged marginals); levels below that share one pooled model
+that keeps the column.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from privsynth.schema import ColumnSchema, to_model_frame
 from privsynth.seeds import MIXTURE_GROUP_STEP, MIXTURE_PART_STEP, Stream
 from privsynth.tabular import registry
 
-MIN_COMPONENT = 1000
+MIN_COMPONENT = 1000  # rows of a k-means cluster's own model
+MIN_LEVEL = 200  # rows of a key level's own model
 MIN_POOL = 30
 MAX_LEVELS = 30
 
@@ -64,8 +66,8 @@ class MixtureSynthesizer:
             return [(np.ones(len(df), dtype=bool), False)]
         key = df[self.column].astype("string").fillna("<NA>")
         counts = key.value_counts()
-        big = [v for v in counts.index if counts[v] >= MIN_COMPONENT]
-        small = [v for v in counts.index if counts[v] < MIN_COMPONENT]
+        big = [v for v in counts.index if counts[v] >= MIN_LEVEL]
+        small = [v for v in counts.index if counts[v] < MIN_LEVEL]
         groups = [[v] for v in big]
         if small:
             if int(counts[small].sum()) >= MIN_POOL or not groups:
@@ -132,5 +134,6 @@ class MixtureSynthesizer:
                 "components": len(parts),
                 "component_shares": [round(share, 4) for share, _, _ in parts],
                 "min_component_rows": MIN_COMPONENT,
+                "min_level_rows": MIN_LEVEL,
             },
         }

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
-from privsynth.checks.fidelity.column_shapes import pool_levels, tv_similarity
+from privsynth.checks.fidelity.column_shapes import pool_levels
 from privsynth.schema import to_model_frame
 from privsynth.vocab import Category, Goal
 
@@ -33,11 +33,20 @@ def _binned(real: pd.Series, syn: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def contingency_similarity(a_real: pd.Series, b_real: pd.Series, a_syn: pd.Series,
                            b_syn: pd.Series) -> float:
-    """1 - total variation distance between the two joint frequency tables."""
-    return tv_similarity(
-        pd.crosstab(a_real.to_numpy(), b_real.to_numpy(), normalize=True).stack(),
-        pd.crosstab(a_syn.to_numpy(), b_syn.to_numpy(), normalize=True).stack(),
-    )
+    """1 - total variation distance between the two joint frequency tables (rows with a
+    missing value in either column left out)."""
+    n_real = len(a_real)
+    a_codes, a_levels = pd.factorize(np.concatenate([a_real.to_numpy(), a_syn.to_numpy()]))
+    b_codes, b_levels = pd.factorize(np.concatenate([b_real.to_numpy(), b_syn.to_numpy()]))
+    cells = a_codes * len(b_levels) + b_codes
+    known = (a_codes >= 0) & (b_codes >= 0)
+    size = len(a_levels) * len(b_levels)
+
+    def share(part: slice) -> np.ndarray:
+        counts = np.bincount(cells[part][known[part]], minlength=size).astype(float)
+        return counts / counts.sum() if counts.sum() else counts
+
+    return 1 - 0.5 * float(np.abs(share(slice(0, n_real)) - share(slice(n_real, None))).sum())
 
 
 def correlation_similarity(a_real: pd.Series, b_real: pd.Series, a_syn: pd.Series,

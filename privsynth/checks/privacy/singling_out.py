@@ -2,22 +2,27 @@
 
 The attacker writes predicates from synthetic rows, such as age >= 71 AND plan == premium
 AND region == r3, that match exactly one synthetic row. An attack succeeds when the predicate
-matches exactly one record of a training sample as large as the holdout. The control is the
-same predicates on the holdout.
+matches exactly one training record. The control is the same predicates on sets as large as
+the training set drawn at random from the pooled real rows (training and holdout): a
+permutation test, so the control needs no holdout as large as the training set and the
+draws give the risk's null spread.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
-from privsynth.checks.base import CheckContext, Measurement, NotApplicable, bootstrap_ci
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.checks.judge import Z95
 from privsynth.checks.privacy.attack_data import aligned, is_numeric
 from privsynth.vocab import Category, Goal
 
 PREDICATE_COLUMNS = 3
 MAX_TRIES_FACTOR = 50
+PERMUTATIONS = 100
 
 
 class SinglingOut:
@@ -38,70 +43,135 @@ class SinglingOut:
         data = aligned(ctx, cols)
         rng = ctx.rng(10)
         width = min(PREDICATE_COLUMNS, len(cols))
-        n_syn = len(ctx.synthetic)
-        queries: list[list[tuple[str, str, float]]] = []
-        tries = 0
-        while len(queries) < ctx.attacks and tries < ctx.attacks * MAX_TRIES_FACTOR:
-            tries += 1
-            row = int(rng.integers(n_syn))
-            query = []
-            for col in rng.choice(cols, width, replace=False):
-                value = data["synthetic"][col][row]
-                op = ("ge" if rng.random() < 0.5 else "le") if is_numeric(ctx, col) else "eq"
-                query.append((str(col), op, float(value)))
-            if _count(data["synthetic"], query) == 1:
-                queries.append(query)
+        (syn, train, hold), missing = _ranks(
+            [data[f] for f in ("synthetic", "train", "holdout")], cols)
+        numeric = np.array([is_numeric(ctx, c) for c in cols])
+        queries = _unique_predicates(syn, numeric, missing, width, ctx.attacks, rng)
         if len(queries) < 30:
             raise NotApplicable(f"only {len(queries)} singling-out predicates could be built")
-        # A predicate isolates one record more easily in a small table, so the attack is
-        # scored on training chunks as large as the holdout: under independence each chunk and
-        # the holdout are exchangeable and the risk is unbiased. Every training row is in one
-        # chunk; a query's attack success is its mean over the chunks.
-        n_hold = len(ctx.holdout)
-        chunks = max(1, len(ctx.train) // n_hold)
-        order = rng.permutation(len(ctx.train))[: chunks * min(n_hold, len(ctx.train))]
-        parts = [
-            {c: v[np.sort(idx)] for c, v in data["train"].items()}
-            for idx in np.array_split(order, chunks)
-        ]
-        attack = np.array([np.mean([_count(p, q) == 1 for p in parts]) for q in queries])
-        control = np.array([_count(data["holdout"], q) == 1 for q in queries], dtype=float)
-        risk, ci, details = paired_risk(attack, control, rng, ctx.bootstrap)
+        # A predicate isolates one record more easily in a larger table, so the control must
+        # be as large as the training set: it is a random training-sized set drawn from the
+        # pooled real rows (training and holdout), many times. Under independence the training
+        # set is one such draw, so the attack and the control share their expectation and the
+        # spread of the draws is the null spread of the risk. A copied row is in every
+        # training set but only in some draws, which is what the risk measures.
+        pool = np.concatenate([train, hold])
+        n_train = len(train)
+        draws = np.zeros((len(pool), PERMUTATIONS), dtype=np.float32)
+        for j in range(PERMUTATIONS):
+            draws[rng.permutation(len(pool))[:n_train], j] = 1.0
+        is_train = np.zeros((len(pool), 1), dtype=np.float32)
+        is_train[:n_train] = 1.0
+        counts = np.concatenate([
+            _matches(pool, part).astype(np.float32) @ np.hstack([is_train, draws])
+            for part in queries.batches(len(pool))
+        ])
+        attack = counts[:, 0] == 1
+        control = counts[:, 1:] == 1  # (queries, draws)
+        risk, ci, details = permutation_risk(attack, control)
         return Measurement(
             risk,
             ci,
-            {**details, "predicate_columns": width, "training_chunks": chunks,
-             "attack_on": "training chunks of holdout size"},
+            {**details, "predicate_columns": width,
+             "attack_on": "every training row; control: training-sized draws from the pooled "
+                          "training and holdout rows"},
         )
 
 
-def paired_risk(
-    attack: np.ndarray, control: np.ndarray, rng: np.random.Generator, resamples: int
-) -> tuple[float, tuple[float, float], dict[str, float]]:
-    """(attack - control) / (1 - control) over paired queries, with a bootstrap CI over them."""
+def permutation_risk(
+    attack: np.ndarray, control: np.ndarray
+) -> tuple[float, tuple[float, float], dict[str, Any]]:
+    """(attack - control) / (1 - control), the control averaged over the draws, with a 95%
+    interval of +- 1.96 times the spread of the same risk computed for each draw (its null
+    distribution)."""
+    a = float(attack.mean())
+    per_draw = control.mean(axis=0)
+    c = float(per_draw.mean())
+    room = max(1 - c, 1e-9)
+    risk = (a - c) / room
+    se = float(np.std((per_draw - c) / room, ddof=1)) if len(per_draw) > 1 else float("nan")
+    details = {"attack_rate": round(a, 4), "control_rate": round(c, 4),
+               "attacks": len(attack), "control_draws": control.shape[1]}
+    return risk, (risk - Z95 * se, risk + Z95 * se), details
 
-    def risk(pairs: np.ndarray) -> float:
-        a, c = pairs[:, 0].mean(), pairs[:, 1].mean()
-        return float((a - c) / max(1 - c, 1e-9))
 
-    pairs = np.column_stack([attack, control])
-    details = {"attack_rate": round(float(attack.mean()), 4),
-               "control_rate": round(float(control.mean()), 4),
-               "attacks": len(attack), "controls": len(control)}
-    return risk(pairs), bootstrap_ci(pairs, risk, rng, resamples), details
+CELLS_PER_BATCH = 4_000_000  # queries x rows compared at once
 
 
-def _count(frame: dict[str, np.ndarray], query: list[tuple[str, str, float]]) -> int:
-    mask = None
-    for col, op, value in query:
-        x = frame[col]
-        if np.isnan(value):
-            m = np.isnan(x)
-        elif op == "eq":
-            m = x == value
-        elif op == "ge":
-            m = x >= value
-        else:
-            m = x <= value
-        mask = m if mask is None else mask & m
-    return int(mask.sum()) if mask is not None else 0
+@dataclass(frozen=True)
+class Predicates:
+    """Conjunctions of ``width`` terms, each a column index and an inclusive range of value
+    ranks (== v is [v, v]; >= v is [v, top]; <= v is [0, v]; missing is its own rank)."""
+
+    columns: np.ndarray  # (queries, width) int
+    low: np.ndarray  # (queries, width) int
+    high: np.ndarray  # (queries, width) int
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __getitem__(self, keep: slice | np.ndarray) -> Predicates:
+        return Predicates(self.columns[keep], self.low[keep], self.high[keep])
+
+    def batches(self, rows: int) -> list[Predicates]:
+        size = _batch_size(rows)
+        return [self[i:i + size] for i in range(0, len(self), size)]
+
+
+def _ranks(frames: list[dict[str, np.ndarray]],
+           cols: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each frame as a (rows, columns) integer matrix of value ranks shared across the frames,
+    and each column's rank of a missing value (NaN): above every value, so that a range of
+    values never reaches it."""
+    levels = [np.unique(np.concatenate([f[col][~np.isnan(f[col])] for f in frames]))
+              for col in cols]
+    missing = np.array([len(values) + 1 for values in levels])
+    dtype = np.int16 if missing.max(initial=0) < np.iinfo(np.int16).max else np.int32
+    out = [np.empty((len(next(iter(f.values()))), len(cols)), dtype=dtype) for f in frames]
+    for j, (col, values) in enumerate(zip(cols, levels, strict=True)):
+        for matrix, frame in zip(out, frames, strict=True):
+            x = frame[col]
+            matrix[:, j] = np.where(np.isnan(x), missing[j], np.searchsorted(values, x))
+    return out, missing
+
+
+def _batch_size(rows: int) -> int:
+    return max(16, CELLS_PER_BATCH // max(rows, 1))
+
+
+def _unique_predicates(synthetic: np.ndarray, numeric: np.ndarray, missing: np.ndarray,
+                       width: int, attacks: int, rng: np.random.Generator) -> Predicates:
+    """Up to ``attacks`` predicates, each from a random synthetic row on ``width`` random
+    columns (>= or <= on numbers, == on categories and on missing values), that match exactly
+    one synthetic row. Candidates are drawn and counted in batches; at most
+    attacks x MAX_TRIES_FACTOR are tried."""
+    n_syn, n_cols = synthetic.shape
+    found: list[Predicates] = []
+    tries = total = 0
+    while total < attacks and tries < attacks * MAX_TRIES_FACTOR:
+        size = min(_batch_size(n_syn), attacks * MAX_TRIES_FACTOR - tries)
+        tries += size
+        rows = rng.integers(n_syn, size=size)
+        columns = np.argsort(rng.random((size, n_cols)), axis=1)[:, :width]
+        value = synthetic[rows[:, None], columns]
+        up = rng.random((size, width)) < 0.5
+        ranged = numeric[columns] & (value != missing[columns])
+        low = np.where(ranged & ~up, 0, value)
+        high = np.where(ranged & up, missing[columns] - 1, value)
+        batch = Predicates(columns, low, high)
+        unique = batch[_matches(synthetic, batch).sum(axis=1) == 1]
+        found.append(unique)
+        total += len(unique)
+    every = Predicates(*(np.concatenate([getattr(p, f) for p in found])
+                         for f in ("columns", "low", "high")))
+    return every[:attacks]
+
+
+def _matches(frame: np.ndarray, queries: Predicates) -> np.ndarray:
+    """Boolean matrix: does query q match row i of ``frame`` (a rank matrix)."""
+    mask = np.ones((len(queries), len(frame)), dtype=bool)
+    for k in range(queries.columns.shape[1]):
+        x = frame[:, queries.columns[:, k]].T  # (queries, rows)
+        mask &= x >= queries.low[:, k:k + 1]
+        mask &= x <= queries.high[:, k:k + 1]
+    return mask
