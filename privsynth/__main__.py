@@ -1,7 +1,5 @@
 """python -m privsynth"""
 
-import sys
+from privsynth.cli import entry
 
-from privsynth.cli import main
-
-sys.exit(main())
+entry()

@@ -10,7 +10,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -109,44 +111,151 @@ def main(argv: list[str] | None = None) -> int:
         logger.setLevel(saved[2])
 
 
+def entry() -> None:
+    """The ``privsynth`` command. After a SIGTERM the process ends at once with 143: native
+    threads (JAX, OpenDP) left running can crash the interpreter's normal shutdown."""
+    code = main()
+    if code == EXIT_TERMINATED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised where the run is, so the same clean-up as for Ctrl-C happens."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated()
+EXIT_TERMINATED = 143
+TERMINATE_GRACE_SECONDS = 10.0
+
+
+class _TerminationGuard:
+    """SIGTERM ends a run with exit 143, no traceback and no output, wherever it arrives.
+
+    The Python handler raises ``_Terminated`` in the main thread. Two things can defeat that,
+    and the guard covers both. A library may call back into Python from native code, where
+    the exception is swallowed and the native caller may crash (OpenDP's callbacks did, with
+    a segmentation fault): inside such a library the handler only records the request, an
+    "ignored exception" report is silenced, and an error the library raises next is reported
+    as the termination. And native code may not return to Python for a long time (a large DP
+    fit): the C-level handler also wakes a watchdog thread through ``signal.set_wakeup_fd``;
+    if the run has not ended ``TERMINATE_GRACE_SECONDS`` later, the watchdog removes
+    unfinished output folders and ends the process itself.
+    """
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.done = threading.Event()
+        self._saved: tuple[Any, ...] | None = None
+
+    def __enter__(self) -> _TerminationGuard:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        import socket
+
+        reader, writer = socket.socketpair()
+        writer.setblocking(False)
+        previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        self._saved = (previous, previous_fd, reader, writer, sys.unraisablehook)
+        sys.unraisablehook = self._unraisable
+        threading.Thread(target=self._watch, args=(reader,), daemon=True,
+                         name="privsynth-sigterm").start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self._saved is None:
+            return
+        previous, previous_fd, reader, writer, hook = self._saved
+        signal.signal(signal.SIGTERM, previous)
+        signal.set_wakeup_fd(previous_fd)
+        sys.unraisablehook = hook
+        writer.close()  # ends the watchdog's read
+        reader.close()
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.requested.set()
+        if _inside_native_callers(frame):
+            return  # raising here can crash the native caller; the watchdog ends the run
+        raise _Terminated()
+
+    def _unraisable(self, info: Any) -> None:
+        if isinstance(info.exc_value, _Terminated):
+            return
+        assert self._saved is not None
+        self._saved[4](info)
+
+    def _watch(self, reader: Any) -> None:
+        try:
+            while not self.done.is_set():
+                data = reader.recv(64)
+                if not data:
+                    return
+                if signal.SIGTERM in data:
+                    break
+            else:
+                return
+        except OSError:
+            return
+        self.requested.set()
+        if self.done.wait(TERMINATE_GRACE_SECONDS):
+            return
+        from privsynth.io import remove_unfinished_outputs
+
+        remove_unfinished_outputs()
+        print("privsynth: terminated; no output was written", file=sys.stderr, flush=True)
+        os._exit(EXIT_TERMINATED)
+
+
+# Libraries that call back into Python from native code: an exception raised in such a
+# callback is swallowed, and the native caller may then crash (a SIGTERM during an OpenDP fit
+# ended in a segmentation fault).
+_NATIVE_CALLERS = ("/opendp/", "/polars/", "/jax/", "/jaxlib/")
+
+
+def _inside_native_callers(frame: Any) -> bool:
+    while frame is not None:
+        if any(part in frame.f_code.co_filename for part in _NATIVE_CALLERS):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _run_command(args: argparse.Namespace, args_list: list[str]) -> int:
-    import signal
-    import threading
+    with _TerminationGuard() as guard:
+        try:
+            return _run_guarded(args, args_list, guard)
+        except _Terminated:
+            pass
+        except BaseException:
+            if not guard.requested.is_set():
+                raise
+        print("privsynth: terminated; no output was written", file=sys.stderr)
+        return EXIT_TERMINATED
 
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        return _run_guarded(args, args_list)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
-
-def _run_guarded(args: argparse.Namespace, args_list: list[str]) -> int:
+def _run_guarded(args: argparse.Namespace, args_list: list[str],
+                 guard: _TerminationGuard) -> int:
     try:
         return int(_COMMANDS[args.command](args, args_list))
+    except _Terminated:
+        raise
     except PrivsynthError as exc:
+        if guard.requested.is_set():  # an error after a swallowed SIGTERM is the SIGTERM
+            raise _Terminated() from None
         print(f"privsynth: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("privsynth: interrupted; no output was written", file=sys.stderr)
         return 130
-    except _Terminated:
-        print("privsynth: terminated; no output was written", file=sys.stderr)
-        return 143
     except MemoryError:
         print("privsynth: error: out of memory; try --rows or a smaller input", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback, no values
+        if guard.requested.is_set():  # an error after a swallowed SIGTERM is the SIGTERM
+            raise _Terminated() from None
         print(
             f"privsynth: internal error ({type(exc).__name__}); please report it. "
             "Set PRIVSYNTH_DEBUG=1 for details.",

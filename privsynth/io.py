@@ -289,6 +289,16 @@ def check_output_dir(outdir: str | Path, force: bool) -> Path:
     return out
 
 
+_UNFINISHED: set[Path] = set()  # temporary output folders being written
+
+
+def remove_unfinished_outputs() -> None:
+    """Remove the temporary folders of writes still in progress (the process is about to end
+    without finishing them)."""
+    for tmp in list(_UNFINISHED):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def write_outputs_atomically(outdir: str | Path, payload: dict[str, bytes]) -> None:
     """Write every file into a sibling temporary folder, then swap it into place.
 
@@ -296,6 +306,7 @@ def write_outputs_atomically(outdir: str | Path, payload: dict[str, bytes]) -> N
     """
     out = Path(outdir).resolve()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    _UNFINISHED.add(tmp)
     try:
         for name, data in payload.items():
             target = tmp / name
@@ -312,6 +323,7 @@ def write_outputs_atomically(outdir: str | Path, payload: dict[str, bytes]) -> N
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:
+        _UNFINISHED.discard(tmp)
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 

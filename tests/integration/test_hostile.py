@@ -133,3 +133,36 @@ def test_sigterm_mid_run_leaves_no_partial_output_and_a_rerun_works(tmp_path: Pa
     assert again.returncode == 0, again.stderr[-2000:]
     assert (out / "synthetic.csv").exists()
     assert (out / "report.json").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_dp_fit_ends_with_143_not_a_crash(tmp_path: Path) -> None:
+    # OpenDP calls back into Python from native code; a SIGTERM raised there was swallowed
+    # and the native caller then crashed (exit 139). The run must end with 143, at once or
+    # within the watchdog's grace, with no traceback and no output.
+    from tests.unit.test_dp import wide
+
+    source = tmp_path / "in.csv"
+    wide(6000).to_csv(source, index=False)
+    config = tmp_path / "dp.toml"
+    config.write_text('[tabular]\nsynthesizer = "dp-mst"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    args = [*PRIVSYNTH, "run", str(source), "-o", str(out), "--no-text", "--config",
+            str(config)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for delay in (3.0, 10.0):  # early in the fit, and deep in OpenDP's selection rounds
+        proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "stage scan done" in line:
+                break
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        sent = time.perf_counter()
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=120) == 143, rest
+        assert time.perf_counter() - sent < 30, "the watchdog's grace is 10 s"
+        assert "terminated; no output was written" in rest and "Traceback" not in rest, rest
+        assert "Exception ignored" not in rest, rest
+        assert not out.exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
