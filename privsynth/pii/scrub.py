@@ -28,11 +28,11 @@ from presidio_anonymizer.operators import Operator, OperatorType
 
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.replace import ConsistentReplacer
+from privsynth.pii.spans import non_overlapping
 from privsynth.vocab import SCRUB_OPERATORS
 
 logger = logging.getLogger(__name__)
 
-PLACEHOLDER_RE = re.compile(r"<([A-Z_]{2,30})>")
 OPERATORS = SCRUB_OPERATORS
 # What drop_sentence leaves where a span was, before the sentences that hold it are removed.
 _DROP_MARK = "\x00privsynth-drop\x00"
@@ -237,12 +237,3 @@ def _specific(value: str, entity: str) -> bool:
     if entity in ("PERSON", "LOCATION"):
         return len(value.split()) >= 2
     return True
-
-
-def non_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Keep the longest span where spans overlap, in text order."""
-    chosen: list[tuple[int, int, str]] = []
-    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
-        if all(span[1] <= c[0] or span[0] >= c[1] for c in chosen):
-            chosen.append(span)
-    return sorted(chosen)

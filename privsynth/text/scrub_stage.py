@@ -13,7 +13,6 @@ from privsynth.metrics.identifiers import identifier_values
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import identifier_kind
 from privsynth.pii.replace import ConsistentReplacer
-from privsynth.pii.scrub import TextScrubber
 from privsynth.schema import texts_of
 from privsynth.split import Split
 
@@ -72,6 +71,8 @@ def scrub_stage(
     tags = {
         c: _TAG_BY_KIND.get(identifier_kind(c, meta.entity_of(c)), "ID") for c in ident_cols
     }
+    from privsynth.pii.scrub import TextScrubber  # presidio-anonymizer: seconds to import
+
     scrubber = TextScrubber(
         operator=config.text.scrub_operator,
         detector=detector,

@@ -22,7 +22,7 @@ from privsynth.engine.worker import cached
 from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, Persona
-from privsynth.pii.scrub import PLACEHOLDER_RE, non_overlapping
+from privsynth.pii.spans import PLACEHOLDER_RE, non_overlapping
 from privsynth.text.filter import NearestReal, OutputFilter
 from privsynth.text.generator import TextGenerator
 from privsynth.text.known_ids import Fakes, KnownIdentifiers
