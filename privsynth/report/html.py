@@ -328,6 +328,9 @@ def _text_section(text: dict[str, Any]) -> str:
                 ("Entities scrubbed from real text", _counts(info.get("scrubbed_entities"))),
                 ("Exemplars shown to the model / excluded",
                  f"{gen.get('exemplars')} / {_counts(gen.get('exemplars_excluded'))}"),
+                ("Exemplar edits (masked as XXXX, cut)", _counts(gen.get("exemplar_edits"))),
+                ("Early ends overruled (length floor)", str(stats.get("early_ends_overruled",
+                                                                      0))),
                 ("Grouped by", f"{gen.get('group_column') or 'nothing'} "
                  f"({gen.get('group_column_chosen_by')})"),
                 ("Length in words p10/p50/p90, real vs synthetic",

@@ -29,6 +29,7 @@ class _Seq:
     tokens: list[int]
     seed: int
     max_tokens: int
+    min_tokens: int = 0
     sampler: Any = None
     pos: int = 0
     out: list[int] = field(default_factory=list)
@@ -82,6 +83,11 @@ class BatchDecoder:
         self.memory = llama_cpp.llama_get_memory(self.ctx)
         self.tokens_generated = 0
         self.prompt_tokens = 0
+        # Early ends overruled: an end or stop token before a sequence's fewest tokens is
+        # replaced by a space, and the model writes on.
+        self.continued = 0
+        space = llm.tokenize(b" ", add_bos=False, special=False)
+        self.space_token = int(space[-1]) if space else None
 
     def close(self) -> None:
         import llama_cpp
@@ -104,8 +110,9 @@ class BatchDecoder:
         seeds: Sequence[int],
         max_tokens: Sequence[int],
         stop: Sequence[str],
+        min_tokens: Sequence[int] | None = None,
     ) -> list[str]:
-        """Completions in prompt order.
+        """Completions in prompt order; none ends before its ``min_tokens``.
 
         Continuous batching: up to ``n_seq`` prompts decode together, and a finished one's
         slot takes the next prompt at once. The prompts' common prefix is evaluated once into
@@ -116,9 +123,11 @@ class BatchDecoder:
         if not prompts:
             return []
         llama_cpp.llama_memory_clear(self.memory, True)
+        floors = list(min_tokens) if min_tokens is not None else [0] * len(prompts)
         queue = [
-            _Seq(i, self._tokens(p, m), s, m)
-            for i, (p, s, m) in enumerate(zip(prompts, seeds, max_tokens, strict=True))
+            _Seq(i, self._tokens(p, m), s, m, min(f, m))
+            for i, (p, s, m, f) in enumerate(
+                zip(prompts, seeds, max_tokens, floors, strict=True))
         ]
         shared = _common_prefix([q.tokens for q in queue])
         shared = min(shared, min(len(q.tokens) for q in queue) - 1)
@@ -207,13 +216,23 @@ class BatchDecoder:
         import llama_cpp
 
         tok = seq.next_token
-        if tok is None or llama_cpp.llama_vocab_is_eog(self.vocab, tok):
+        if tok is None:
             seq.done = True
             return True
+        early = len(seq.out) < seq.min_tokens and self.space_token is not None
+        if llama_cpp.llama_vocab_is_eog(self.vocab, tok):
+            if not early:
+                seq.done = True
+                return True
+            tok = seq.next_token = self._overrule()
         seq.out.append(tok)
         self.tokens_generated += 1
         seq.text = self.llm.detokenize(seq.out).decode("utf-8", errors="ignore")
         hit = _first_stop(seq.text, stop)
+        if hit is not None and early:
+            seq.out[-1] = seq.next_token = self._overrule()
+            seq.text = self.llm.detokenize(seq.out).decode("utf-8", errors="ignore")
+            hit = _first_stop(seq.text, stop)
         if hit is not None:
             seq.text = seq.text[:hit]
             seq.done = True
@@ -222,6 +241,12 @@ class BatchDecoder:
             seq.done = True
             return True
         return False
+
+    def _overrule(self) -> int:
+        """The token written instead of an early end: a space."""
+        assert self.space_token is not None
+        self.continued += 1
+        return self.space_token
 
     def _sampler(self, seed: int) -> Any:
         from llama_cpp._internals import LlamaSampler

@@ -67,13 +67,15 @@ class LlamaGenerator:
         self.top_p = top_p
         self.tokens_generated = 0
         self.seconds = 0.0
+        self.early_ends_overruled = 0
         self._llm: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
         """Shipped to a cluster worker without the loaded model: each worker process loads
         it once and every copy it receives shares that one context."""
         state = dict(self.__dict__)
-        state.update(_llm=None, _batch=None, tokens_generated=0, seconds=0.0, _shared=True)
+        state.update(_llm=None, _batch=None, tokens_generated=0, seconds=0.0, _shared=True,
+                     early_ends_overruled=0)
         return state
 
     def _key(self) -> str:
@@ -143,10 +145,13 @@ class LlamaGenerator:
         return str(text)
 
     def generate_many(
-        self, prompts: list[str], *, seeds: list[int], max_tokens: list[int], stop: list[str]
+        self, prompts: list[str], *, seeds: list[int], max_tokens: list[int], stop: list[str],
+        min_tokens: list[int] | None = None,
     ) -> list[str]:
         """Completions for several prompts; batched unless batching is off or prompts go
-        through a chat template."""
+        through a chat template. The batched decoder writes each text to at least its
+        ``min_tokens``; the single-stream path (chat models, batching off) cannot hold a
+        model to a length, and stops where the model stops."""
         if self.batch_sequences <= 1 or self.chat:
             return [
                 self.generate(p, seed=s, max_tokens=m, stop=stop)
@@ -176,11 +181,13 @@ class LlamaGenerator:
             llm = self._load()
             key = f"batch:{id(llm)}|{self.batch_sequences}|{self.temperature}|{self.top_p}"
             self._batch = cached(key, build)
-        before = self._batch.tokens_generated
+        before, overruled = self._batch.tokens_generated, self._batch.continued
         start = time.perf_counter()
-        texts = self._batch.generate(prompts, seeds=seeds, max_tokens=max_tokens, stop=stop)
+        texts = self._batch.generate(prompts, seeds=seeds, max_tokens=max_tokens, stop=stop,
+                                     min_tokens=min_tokens)
         self.seconds += time.perf_counter() - start
         self.tokens_generated += self._batch.tokens_generated - before
+        self.early_ends_overruled += self._batch.continued - overruled
         return texts
 
     @property

@@ -79,6 +79,15 @@ class NgramIndex:
         found = self.hashes_[pos] == h
         return np.where(found, self.counts_[pos], 0)
 
+    def count_of(self, gram: Sequence[str]) -> int:
+        """How many real texts contain this n-token window (tokens as ``tokens`` gives them,
+        numbers as "<num>")."""
+        if not len(self.hashes_):
+            return 0
+        h = np.uint64(_hash(gram))
+        pos = min(int(np.searchsorted(self.hashes_, h)), len(self.hashes_) - 1)
+        return int(self.counts_[pos]) if self.hashes_[pos] == h else 0
+
     def has_rare(self, text: str, k: int) -> bool:
         """True when ``text`` shares an n-gram with at least one but fewer than ``k`` real texts.
 

@@ -23,23 +23,27 @@ from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, Persona
 from privsynth.pii.spans import PLACEHOLDER_RE, non_overlapping
+from privsynth.text.exemplars import ExemplarMaker, spread_by_length
 from privsynth.text.filter import NearestReal, OutputFilter
 from privsynth.text.generator import TextGenerator
 from privsynth.text.known_ids import Fakes, KnownIdentifiers
-from privsynth.text.prompts import INJECTION_RE, PromptTemplate, load_template
+from privsynth.text.prompts import PromptTemplate, load_template
 from privsynth.text.summary import Association, NgramIndex, choose_group_column, frequent_phrases
 
 logger = logging.getLogger(__name__)
 
 # In DP mode the prompt asks for this many words: a public constant, not a statistic.
 PRIVATE_WORDS = 25
-MAX_EXEMPLAR_CHARS = 600
+MIN_EXEMPLAR_CHARS = 300
+# A group needs this many real lengths to draw its rows' target lengths from its own.
+MIN_GROUP_LENGTHS = 5
+# Tokens per English word for the small models privsynth ships with (gemma-3 tokenizer).
+TOKENS_PER_WORD = 1.4
+TARGET_SALT = 0x7A6E
+MAX_EXEMPLAR_CHARS = 1500
 MAX_RECORD_LEVELS = 20
 MAX_RECORD_COLUMNS = 4
 FALLBACK_TEXT = "No free-text entry was generated for this record."
-# A run of digits this long in a scrubbed text is probably an account or ID number that the
-# scrubber missed; such a text is never shown to the model.
-LONG_NUMBER_RE = re.compile(r"\d[\d -]{4,}\d")
 
 
 @dataclass
@@ -50,6 +54,8 @@ class TextStats:
     entities_replaced: Counter[str] = field(default_factory=Counter)
     tokens: int = 0
     seconds: float = 0.0
+    # The model's ends (end-of-text or a newline) before a row's fewest tokens, overruled.
+    early_ends_overruled: int = 0
 
     def merge(self, other: TextStats) -> TextStats:
         """This chunk's counts plus another's."""
@@ -57,6 +63,7 @@ class TextStats:
             self.generated + other.generated, self.rejected + other.rejected,
             self.fallbacks + other.fallbacks, self.entities_replaced + other.entities_replaced,
             self.tokens + other.tokens, self.seconds + other.seconds,
+            self.early_ends_overruled + other.early_ends_overruled,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,6 +75,7 @@ class TextStats:
             "tokens": self.tokens,
             "seconds": round(self.seconds, 2),
             "tokens_per_second": round(self.tokens / self.seconds, 1) if self.seconds else 0.0,
+            "early_ends_overruled": self.early_ends_overruled,
         }
 
 
@@ -97,6 +105,8 @@ class GroupSummary:
     phrases: list[str]
     words: int
     max_words: int
+    # Real lengths in words a row's target is drawn from (a public constant in DP mode).
+    lengths: tuple[int, ...] = ()
 
 
 class TextSynthesizer:
@@ -153,14 +163,16 @@ class TextSynthesizer:
         )
         pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
         excluded: Counter[str] = Counter()
+        maker = ExemplarMaker(nonempty, k, self.ngrams_, self._exemplar_chars())
         for text, g, (_, row) in zip(texts, groups, rows.iterrows(), strict=True):
             if self.private:
                 break
-            reason = self._exclusion(text, k)
-            if reason:
-                excluded[reason] += 1
+            exemplar, reason = maker.make(text)
+            if exemplar is None:
+                excluded[reason or "empty"] += 1
             else:
-                pool[g].append((_record(row, self.record_columns_), text))
+                pool[g].append((_record(row, self.record_columns_), exemplar))
+        self.exemplar_edits_ = dict(maker.counts)
         self.excluded_ = dict(excluded)
         phrases = {} if self.private else frequent_phrases(
             nonempty, [g for g, t in zip(groups, texts, strict=True) if t], k
@@ -177,12 +189,15 @@ class TextSynthesizer:
             lengths_by_group = defaultdict(list)
             all_lengths = [PRIVATE_WORDS] * 9 + [2 * PRIVATE_WORDS]
         for g in sorted(set(groups) | {""}):
-            lengths = lengths_by_group.get(g) or all_lengths
+            lengths = lengths_by_group.get(g, [])
+            if len(lengths) < MIN_GROUP_LENGTHS:  # too few to be a distribution of its own
+                lengths = all_lengths
             self.groups_[g] = GroupSummary(
                 exemplars=self._pick(pool.get(g) or [e for v in pool.values() for e in v], g),
                 phrases=phrases.get(g, []),
                 words=int(np.median(lengths)),
                 max_words=int(np.quantile(lengths, 0.9)),
+                lengths=tuple(sorted(lengths)),
             )
         self.exemplars_ = sum(len(v) for v in pool.values())
         logger.info(
@@ -203,28 +218,22 @@ class TextSynthesizer:
             return Association(name, {}, "config")
         return choose_group_column(texts, rows, self.record_columns_, k)
 
-    def _exclusion(self, text: str, k: int) -> str | None:
-        if not text:
-            return "empty"
-        if len(text) > MAX_EXEMPLAR_CHARS:
-            return "too_long"
-        if INJECTION_RE.search(text):
-            return "instruction_like"
-        if LONG_NUMBER_RE.search(text):
-            return "long_number"
-        if self.ngrams_.has_rare(text, k):
-            return "rare_ngram"
-        return None
+    def _exemplar_chars(self) -> int:
+        """Characters per exemplar: the examples share about 60% of the context (at about 3.5
+        characters a token), the rest is for the record and the output."""
+        share = int(self.config.n_ctx * 0.6 * 3.5 / max(self.config.examples, 1))
+        return max(MIN_EXEMPLAR_CHARS, min(MAX_EXEMPLAR_CHARS, share))
 
     def _pick(self, candidates: list[tuple[str, str]], group: str) -> list[tuple[str, str]]:
-        """A fixed, seeded draw per group, so every prompt of the group shares its prefix."""
+        """A fixed, seeded draw per group, so every prompt of the group shares its prefix;
+        spread across the group's lengths, short to long, then shown in a seeded order."""
         k = self.config.examples
         if not candidates or k == 0:
             return []
         digest = hashlib.sha256(f"{self.column}|{group}|{self.seed}".encode()).digest()
         rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
-        pick = rng.choice(len(candidates), size=min(k, len(candidates)), replace=False)
-        return [candidates[i] for i in pick]
+        pick = spread_by_length(len(candidates), [len(t) for _, t in candidates], k, rng)
+        return [candidates[i] for i in rng.permutation(pick)]
 
     def generate(
         self,
@@ -241,12 +250,13 @@ class TextSynthesizer:
         if not hasattr(self, "groups_"):
             raise NotFittedError("TextSynthesizer used before fit()")
         stats = TextStats()
-        order, groups, prompts, limits = self._prompts(rows)
+        order, groups, prompts, limits = self._prompts(rows, offset)
         bar = tqdm(
             total=len(order), desc=f"text:{self.column}", unit="row",
             disable=not self.progress, leave=False,
         )
         tokens_before = int(getattr(self.generator, "tokens_generated", 0))
+        overruled_before = int(getattr(self.generator, "early_ends_overruled", 0))
         seconds_before = float(getattr(self.generator, "seconds", 0.0))
         accepted = self._attempts(order, groups, prompts, limits, offset, stats, bar)
         bar.close()
@@ -260,6 +270,8 @@ class TextSynthesizer:
                 texts[i] = FALLBACK_TEXT
         stats.tokens = int(getattr(self.generator, "tokens_generated", 0)) - tokens_before
         stats.seconds = float(getattr(self.generator, "seconds", 0.0)) - seconds_before
+        stats.early_ends_overruled = (
+            int(getattr(self.generator, "early_ends_overruled", 0)) - overruled_before)
         own_values = [
             {str(v).lower() for v in row if not pd.isna(v)}
             for row in rows.itertuples(index=False)
@@ -275,9 +287,9 @@ class TextSynthesizer:
         return texts, stats
 
     def _prompts(
-        self, rows: pd.DataFrame
-    ) -> tuple[list[int], list[str], dict[int, str], dict[int, int]]:
-        """Each row's prompt and token limit, and the order to decode them in."""
+        self, rows: pd.DataFrame, offset: int = 0
+    ) -> tuple[list[int], list[str], dict[int, str], dict[int, tuple[int, int]]]:
+        """Each row's prompt, its (fewest, most) tokens, and the order to decode them in."""
         cols = [c for c in self.record_columns_ if c in rows.columns]
         group_col = self.association_.column
         if group_col and group_col in rows.columns:
@@ -289,7 +301,7 @@ class TextSynthesizer:
         # evaluated prefix, so only the record line is evaluated again.
         order = sorted(range(len(rows)), key=lambda i: (groups[i], records[i]))
         prompts: dict[int, str] = {}
-        limits: dict[int, int] = {}
+        limits: dict[int, tuple[int, int]] = {}
         for i in order:
             summary = self.groups_.get(groups[i]) or self.groups_[""]
             prompts[i] = self.template_.render(
@@ -299,12 +311,23 @@ class TextSynthesizer:
                 record=records[i],
                 phrases=summary.phrases,
             )
-            limits[i] = min(self.config.max_tokens, 2 * summary.max_words + 10)
+            limits[i] = self._token_range(summary, offset + i)
         return order, groups, prompts, limits
+
+    def _token_range(self, summary: GroupSummary, row_number: int) -> tuple[int, int]:
+        """The row's target length, drawn from its group's real lengths (jittered by up to
+        15%), as (fewest, most) tokens: the model may not end its text before 70% of the
+        target, and is cut at 130%. ``text.max_tokens`` caps both."""
+        lengths = summary.lengths or (summary.words,)
+        rng = np.random.default_rng([seeds.row_seed(self.seed, row_number, 0), TARGET_SALT])
+        words = max(3.0, lengths[int(rng.integers(len(lengths)))] * rng.uniform(0.85, 1.15))
+        tokens = words * TOKENS_PER_WORD
+        most = min(self.config.max_tokens, int(tokens * 1.3) + 8)
+        return min(int(tokens * 0.7), most), most
 
     def _attempts(
         self, order: list[int], groups: list[str], prompts: dict[int, str],
-        limits: dict[int, int], offset: int, stats: TextStats, bar: Any,
+        limits: dict[int, tuple[int, int]], offset: int, stats: TextStats, bar: Any,
     ) -> dict[int, str]:
         """Generate, filter and retry; the accepted text of each row that got one."""
         accepted: dict[int, str] = {}
@@ -338,14 +361,20 @@ class TextSynthesizer:
         bar.update(len(pending))
         return accepted
 
-    def _complete(self, prompts: list[str], seeds: list[int], limits: list[int]) -> list[str]:
-        """Raw completions: batched when the generator can decode several prompts at once."""
+    def _complete(self, prompts: list[str], seeds: list[int],
+                  limits: list[tuple[int, int]]) -> list[str]:
+        """Raw completions: batched when the generator can decode several prompts at once.
+        A generator that takes ``min_tokens`` writes on past its early stops to the row's
+        fewest tokens; one that does not stops where it stops."""
         many = getattr(self.generator, "generate_many", None)
-        if many is not None and len(prompts) > 1:
-            return list(many(prompts, seeds=seeds, max_tokens=limits, stop=["\n"]))
+        most = [m for _, m in limits]
+        if many is not None:
+            floors = {"min_tokens": [f for f, _ in limits]} if _takes_min_tokens(many) else {}
+            if floors or len(prompts) > 1:
+                return list(many(prompts, seeds=seeds, max_tokens=most, stop=["\n"], **floors))
         return [
             self.generator.generate(p, seed=seed, max_tokens=m, stop=["\n"])
-            for p, seed, m in zip(prompts, seeds, limits, strict=True)
+            for p, seed, m in zip(prompts, seeds, most, strict=True)
         ]
 
     def _rescan(
@@ -406,6 +435,7 @@ class TextSynthesizer:
             "group_association_cramers_v": assoc.scores if assoc else {},
             "exemplars": getattr(self, "exemplars_", 0),
             "exemplars_excluded": getattr(self, "excluded_", {}),
+            "exemplar_edits": getattr(self, "exemplar_edits_", {}),
             "groups": len([g for g in groups if g]),
             "phrases_shown": sum(len(s.phrases) for s in groups.values()),
             "length_words_p10_p50_p90": getattr(self, "length_quantiles_", []),
@@ -419,6 +449,15 @@ class TextSynthesizer:
             "template_sha256": template.sha256 if template else None,
             "generator": self.generator.describe(),
         }
+
+
+def _takes_min_tokens(method: Any) -> bool:
+    import inspect
+
+    try:
+        return "min_tokens" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def fill_placeholders(

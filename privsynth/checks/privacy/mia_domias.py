@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.metrics.pairwise import euclidean_distances
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
@@ -31,9 +30,15 @@ CHUNK = 512
 def log_kde(points: np.ndarray, targets: np.ndarray, h: float) -> np.ndarray:
     """Gaussian KDE log-density (up to a constant shared by equal dimensions), in chunks."""
     out = np.empty(len(targets))
+    scale = -1.0 / (2 * h * h)
     for start in range(0, len(targets), CHUNK):
         d2 = euclidean_distances(targets[start:start + CHUNK], points, squared=True)
-        out[start:start + CHUNK] = logsumexp(-d2 / (2 * h * h), axis=1)
+        # log-sum-exp in place, shifted by the nearest point (the largest term)
+        nearest = d2.min(axis=1)
+        d2 -= nearest[:, None]
+        d2 *= scale
+        np.exp(d2, out=d2)
+        out[start:start + CHUNK] = nearest * scale + np.log(d2.sum(axis=1))
     dims = points.shape[1]
     return out - np.log(len(points)) - dims * np.log(h)
 
