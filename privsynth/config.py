@@ -104,6 +104,7 @@ class GateConfig:
     min_text_vocabulary_similarity: float
     max_text_memorization_share: float
     max_text_fallback_share: float
+    max_text_detection_auc: float
     not_applicable_ok: list[str] = field(default_factory=list)
 
 
@@ -234,6 +235,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "gate.min_text_vocabulary_similarity": (0.0, 1.0),
     "gate.max_text_memorization_share": (0.0, 1.0),
     "gate.max_text_fallback_share": (0.0, 1.0),
+    "gate.max_text_detection_auc": (0.5, 1.0),
 }
 
 

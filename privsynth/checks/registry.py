@@ -36,6 +36,7 @@ from privsynth.checks.privacy.mia_outliers import MiaOutliers
 from privsynth.checks.privacy.nndr import NndrShare
 from privsynth.checks.privacy.pii_replay import PiiReplay
 from privsynth.checks.privacy.singling_out import SinglingOut
+from privsynth.checks.text.detection import TextDetection
 from privsynth.checks.text.fallbacks import TextFallbacks
 from privsynth.checks.text.length import TextLength
 from privsynth.checks.text.memorization import TextMemorization
@@ -67,6 +68,7 @@ DEFAULT_CHECKS: tuple[type[Check], ...] = (
     TextLength,
     TextVocabulary,
     TextFallbacks,
+    TextDetection,
 )
 
 

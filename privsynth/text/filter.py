@@ -14,6 +14,8 @@ from privsynth.text.prompts import INJECTION_RE
 from privsynth.text.summary import NgramIndex, tokens
 
 MAX_NEAREST_TEXTS = 20_000
+TWIN_QUANTILE = 0.95  # as text_memorization's holdout quantile
+MIN_TWINS_FOR_CUT = 20
 _CHUNK = 512
 
 
@@ -65,14 +67,18 @@ class NearestReal:
     """TF-IDF nearest real text; a generated text may be no closer to it than it is to its twin.
 
     A generated text is rejected when its similarity to the nearest real text exceeds both
-    ``threshold`` and that real text's own similarity to its nearest other real text. So on
-    templated columns, where real texts have near-identical twins, typical phrasing is
-    allowed; a near-copy of a distinctive text is not.
+    a cut-off and that real text's own similarity to its nearest other real text. The cut-off
+    is ``threshold``, or lower: the 95th percentile of the real texts' similarities to their
+    nearest other real text, which is what an unseen real text gets (the text_memorization
+    check's yardstick). So on templated columns, where real texts have near-identical twins,
+    typical phrasing is allowed; a near-copy of a distinctive text is not, and on a column of
+    short distinctive phrases neither is a text that shares most of one real phrase's words.
     """
 
     def __init__(self, threshold: float = 0.9, seed: int = 0) -> None:
         self.threshold = threshold
         self.seed = seed
+        self.cut_ = threshold
 
     def fit(self, texts: Sequence[str]) -> NearestReal:
         texts = [t for t in texts if t.strip()]
@@ -91,6 +97,8 @@ class NearestReal:
             self.twin_ = np.zeros(0, dtype=np.float32)
             return self
         self.twin_ = nearest_similarity(self.matrix_, self.matrix_, exclude_self=True)
+        if len(self.twin_) >= MIN_TWINS_FOR_CUT:
+            self.cut_ = min(self.threshold, float(np.quantile(self.twin_, TWIN_QUANTILE)))
         return self
 
     def closest(self, text: str) -> tuple[float, float]:
@@ -102,7 +110,7 @@ class NearestReal:
         if not len(sims):
             return 0.0, 1.0
         j = int(np.argmax(sims))
-        return float(sims[j]), max(self.threshold, float(self.twin_[j]))
+        return float(sims[j]), max(self.cut_, float(self.twin_[j]))
 
 
 class OutputFilter:

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -253,8 +254,6 @@ COMMON = ("the bank said that my payment was late and they charged a fee on my a
 
 def narratives(n: int, seed: int = 0) -> list[str]:
     """Long texts of common words in a different order each: every 8-gram is rare."""
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(n):
@@ -290,8 +289,6 @@ def test_long_distinctive_texts_are_shown_edited_not_dropped() -> None:
 def test_exemplars_are_cut_at_a_sentence_boundary_and_spread_over_lengths() -> None:
     from privsynth.text.exemplars import ExemplarMaker, spread_by_length
 
-    import numpy as np
-
     texts = [" ".join(["The bank charged a fee on my account."] * 40)] * 6
     maker = ExemplarMaker(texts, 5, NgramIndex(8).fit(texts), max_chars=120)
     shown, reason = maker.make(texts[0])
@@ -320,8 +317,6 @@ class FloorRecorder(ScriptedGenerator):
 
 
 def test_each_row_draws_its_length_from_its_groups_real_lengths() -> None:
-    import numpy as np
-
     texts = narratives(60, seed=3)
     real_words = np.array([len(t.split()) for t in texts])
     gen = FloorRecorder()
@@ -356,3 +351,39 @@ def test_a_canarys_own_phrase_is_masked_even_when_its_wording_is_shared() -> Non
         assert shown is not None and "record the reference XXXX" in shown
         for word in text.split()[7:11]:  # the canary's own words ("plan" is a common one)
             assert word not in shown or word == "plan"
+
+
+def test_short_phrases_echoing_a_real_one_are_rejected_and_memorisation_passes() -> None:
+    from privsynth.checks.text.memorization import memorization
+    from privsynth.text.filter import NearestReal
+
+    rng = np.random.default_rng(5)
+    vocab = [f"w{i}" for i in range(300)]
+
+    def phrase() -> str:
+        return " ".join(rng.choice(vocab, 6, replace=False))
+
+    train, holdout = [phrase() for _ in range(300)], [phrase() for _ in range(100)]
+    echoes = []
+    for t in rng.choice(train, 100):
+        words = t.split()
+        words[int(rng.integers(6))] = str(rng.choice(vocab))  # one word changed
+        echoes.append(" ".join(words))
+    fresh = [phrase() for _ in range(100)]
+    guard = NearestReal(0.9, seed=0).fit(train)
+    floor_only = NearestReal(0.9, seed=0).fit(train)
+    floor_only.cut_ = 0.9  # the rule before: a fixed 0.9 unless the real text has a twin
+
+    def accepted(nearest: NearestReal, texts: list[str]) -> list[str]:
+        out = []
+        for t in texts:
+            similarity, allowed = nearest.closest(t)
+            if similarity <= allowed + 1e-6:
+                out.append(t)
+        return out
+
+    assert len(accepted(guard, echoes)) <= 5  # near-copies of a short real phrase
+    assert len(accepted(guard, fresh)) >= 85  # new phrases of the same words
+    share = memorization(train, holdout, accepted(guard, echoes + fresh))[0].mean()
+    before = memorization(train, holdout, accepted(floor_only, echoes + fresh))[0].mean()
+    assert share <= 0.15 < before, (share, before)
