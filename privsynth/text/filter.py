@@ -113,13 +113,52 @@ class NearestReal:
         return float(sims[j]), max(self.cut_, float(self.twin_[j]))
 
 
+_SCAFFOLD_RE = re.compile(r"\b(?:Record|Entry):")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+")
+# A salvaged text keeps at least this share of the generated words, or it is regenerated.
+MIN_SALVAGED_SHARE = 0.5
+
+
 class OutputFilter:
-    """Every reason a generated text (placeholders not yet filled) must be regenerated."""
+    """Every reason a generated text (placeholders not yet filled) must be regenerated, and
+    the repairs that save a long text instead of regenerating it."""
 
     def __init__(self, ngrams: NgramIndex, nearest: NearestReal, min_texts: int) -> None:
         self.ngrams = ngrams
         self.nearest = nearest
         self.min_texts = min_texts
+
+    def salvage(self, text: str) -> tuple[str, Counter[str]]:
+        """A long text loses its bad parts rather than the whole: it ends where the model
+        began a new prompt item ("Record:", "Entry:"); a sentence that shares an n-gram with
+        fewer than ``min_texts`` real texts, or repeats an earlier sentence, is dropped; an
+        unfinished last sentence is dropped. If under half the words remain, the text is
+        returned unchanged, for ``reason`` to judge whole."""
+        repairs: Counter[str] = Counter()
+        words = len(text.split())
+        out = text
+        scaffold = _SCAFFOLD_RE.search(out)
+        if scaffold and scaffold.start() > 0:
+            out = out[: scaffold.start()].rstrip()
+            repairs["cut_at_prompt_echo"] += 1
+        kept: list[str] = []
+        seen: set[str] = set()
+        sentences = [s for s in _SENTENCE_SPLIT_RE.split(out) if s.strip()]
+        for k, sentence in enumerate(sentences):
+            key = " ".join(tokens(sentence))
+            if self.ngrams.has_rare(sentence, self.min_texts):
+                repairs["sentences_dropped_rare_ngram"] += 1
+            elif key in seen:
+                repairs["sentences_dropped_repeated"] += 1
+            elif k == len(sentences) - 1 and len(sentences) > 1 and sentence[-1] not in ".!?":
+                repairs["unfinished_sentence_dropped"] += 1
+            else:
+                kept.append(sentence)
+                seen.add(key)
+        out = " ".join(kept)
+        if not repairs or len(out.split()) < MIN_SALVAGED_SHARE * words:
+            return text, Counter()
+        return out, repairs
 
     def reason(self, text: str) -> str | None:
         why = is_degenerate(text)

@@ -56,6 +56,8 @@ class TextStats:
     seconds: float = 0.0
     # The model's ends (end-of-text or a newline) before a row's fewest tokens, overruled.
     early_ends_overruled: int = 0
+    # Parts of accepted texts cut or dropped by the output filter's salvage.
+    repairs: Counter[str] = field(default_factory=Counter)
 
     def merge(self, other: TextStats) -> TextStats:
         """This chunk's counts plus another's."""
@@ -64,6 +66,7 @@ class TextStats:
             self.fallbacks + other.fallbacks, self.entities_replaced + other.entities_replaced,
             self.tokens + other.tokens, self.seconds + other.seconds,
             self.early_ends_overruled + other.early_ends_overruled,
+            self.repairs + other.repairs,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,6 +79,7 @@ class TextStats:
             "seconds": round(self.seconds, 2),
             "tokens_per_second": round(self.tokens / self.seconds, 1) if self.seconds else 0.0,
             "early_ends_overruled": self.early_ends_overruled,
+            "repairs": dict(self.repairs),
         }
 
 
@@ -346,9 +350,10 @@ class TextSynthesizer:
                     [limits[i] for i in rows_in],
                 )
                 for i, raw in zip(rows_in, raws, strict=True):
-                    text = " ".join(raw.split())
+                    text, repairs = self.filter_.salvage(" ".join(raw.split()))
                     reason = self.filter_.reason(text)
                     if reason is None:
+                        stats.repairs.update(repairs)
                         accepted[i] = text
                         bar.update(1)
                     else:

@@ -387,3 +387,21 @@ def test_short_phrases_echoing_a_real_one_are_rejected_and_memorisation_passes()
     share = memorization(train, holdout, accepted(guard, echoes + fresh))[0].mean()
     before = memorization(train, holdout, accepted(floor_only, echoes + fresh))[0].mean()
     assert share <= 0.15 < before, (share, before)
+
+
+def test_a_long_text_loses_its_copied_and_repeated_sentences_not_the_whole() -> None:
+    texts = TEMPLATED + [UNIQUE]
+    ts = TextSynthesizer("notes", ScriptedGenerator(), CFG, seed=1).fit(texts, rows(len(texts)))
+    fresh = ["The agent answered the phone quickly.", "My question was about a new fee.",
+             "They explained it well.", "The fee was removed after a week."]
+    generated = " ".join([fresh[0], UNIQUE, fresh[1], fresh[1], fresh[2], fresh[3],
+                          "Record: plan=basic"])
+    out, repairs = ts.filter_.salvage(generated)
+    assert out == " ".join([fresh[0], fresh[1], fresh[2], fresh[3]])
+    assert repairs == {"sentences_dropped_rare_ngram": 1, "sentences_dropped_repeated": 1,
+                       "cut_at_prompt_echo": 1}
+    assert ts.filter_.reason(out) is None
+    # mostly copied: nothing to salvage, the whole text is judged (and regenerated)
+    copied = UNIQUE + " Fine."
+    assert ts.filter_.salvage(copied) == (copied, {})
+    assert ts.filter_.reason(copied) == "rare_ngram"
