@@ -81,15 +81,46 @@ def scrub_stage(
     texts: dict[str, list[str]] = {}
     counts: dict[str, dict[str, int]] = {}
     found: set[str] = set()
+    real_texts: list[str] = []
     for col in meta.text_columns:
         for part, frame in (("train", split.train), ("holdout", split.holdout)):
             known = [
                 {str(row[c]): tags[c] for c in ident_cols if pd.notna(row[c])}
                 for _, row in frame[ident_cols].iterrows()
             ]
-            result = scrubber.scrub(texts_of(frame[col]), known)
+            plain = texts_of(frame[col])
+            real_texts += plain
+            result = scrubber.scrub(plain, known)
             found |= result.found_values
             if part == "train":
                 texts[col] = result.texts
                 counts[col] = result.entity_counts
-    return ScrubOutcome(texts, counts, real_ids, frozenset(found))
+    common = _common_values(found, real_texts, config.text.rare_ngram_min_texts)
+    if common:
+        logger.info("%d values found as PII are in at least %d real texts each; they are "
+                    "treated as common terms", len(common), config.text.rare_ngram_min_texts)
+    return ScrubOutcome(texts, counts, real_ids, frozenset(found - common))
+
+
+def _common_values(found: set[str], texts: list[str], min_texts: int) -> set[str]:
+    """Found values that at least ``min_texts`` different real texts contain (as whole words,
+    any case): names of companies, laws and products that a recognizer took for a person or
+    place ("Fair Credit Reporting"), not one person's identifier. They stay scrubbed from the
+    real text, but are neither searched for in the output nor avoided by the fakes."""
+    import re
+
+    lowered = [t.lower() for t in texts]
+    common = set()
+    for value in found:
+        needle = value.lower().strip()
+        if len(needle) < 3:
+            continue
+        pattern = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)")
+        hits = 0
+        for text in lowered:
+            if needle in text and pattern.search(text):
+                hits += 1
+                if hits >= min_texts:
+                    common.add(value)
+                    break
+    return common

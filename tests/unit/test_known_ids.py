@@ -50,3 +50,15 @@ def test_many_values_are_searched_in_one_pass() -> None:
     known = KnownIdentifiers(values)
     text = " ".join(f"word{i}" for i in range(2_000)) + " customer049999 end"
     assert [v for _, _, v in known.find(text)] == ["customer049999"]
+
+
+def test_values_many_real_texts_share_are_common_terms_not_identifiers() -> None:
+    from privsynth.text.scrub_stage import _common_values
+
+    texts = ([f"Complaint {i}: the Fair Credit Reporting act was broken." for i in range(6)]
+             + ["Jonathan Quillfeather called about his card.",
+                "Fair Credit was mentioned once here by Quillfeathers."])
+    found = {"Fair Credit Reporting", "Jonathan Quillfeather", "Quillfeather"}
+    assert _common_values(found, texts, 5) == {"Fair Credit Reporting"}
+    # whole words only: "Quillfeathers" is not "Quillfeather"; 4 texts are not 5
+    assert _common_values(found, texts[2:], 5) == set()
