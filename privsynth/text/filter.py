@@ -10,6 +10,7 @@ import numpy as np
 
 from privsynth import seeds
 from privsynth.seeds import Stream
+from privsynth.text.exemplars import LONG_NUMBER_RE, MASK
 from privsynth.text.prompts import INJECTION_RE
 from privsynth.text.summary import NgramIndex, tokens
 
@@ -136,7 +137,11 @@ class OutputFilter:
         returned unchanged, for ``reason`` to judge whole."""
         repairs: Counter[str] = Counter()
         words = len(text.split())
-        out = text
+        # Digits the model wrote itself (its own identifiers are placeholders until filled)
+        # read as account or reference numbers: masked, as in the exemplars.
+        out, numbers = LONG_NUMBER_RE.subn(MASK, text)
+        if numbers:
+            repairs["numbers_masked"] += numbers
         scaffold = _SCAFFOLD_RE.search(out)
         if scaffold and scaffold.start() > 0:
             out = out[: scaffold.start()].rstrip()
