@@ -123,10 +123,10 @@ def _withheld_because(words: str) -> Outcome:
     return check
 
 
-def _exemplars_excluded(column: str, reason: str, at_least: int) -> Outcome:
+def _exemplar_edits(column: str, edit: str, at_least: int) -> Outcome:
     def check(report: dict[str, Any], synthetic: pd.DataFrame | None) -> None:
-        excluded = report["text"][column]["generator"]["exemplars_excluded"]
-        assert excluded.get(reason, 0) >= at_least, excluded
+        edits = report["text"][column]["generator"]["exemplar_edits"]
+        assert edits.get(edit, 0) >= at_least, edits
 
     return check
 
@@ -410,7 +410,8 @@ CASES: list[Case] = [
         _prompt_injection,
         3,  # 40 rows leave a holdout of 8, too few for the privacy checks
         expect=_all(
-            _exemplars_excluded("notes", "instruction_like", 30),
+            # the instruction is cut, the rest of each text ("Customer 3 asked about...") shown
+            _exemplar_edits("notes", "instruction_sentences_cut", 30),
             _withheld_because("holdout has 8 rows"),
         ),
         marks=("slow", "llm"),
