@@ -29,6 +29,7 @@ class Stream(IntEnum):
     CHECK_CAP = 97
     CHECK_POWER = 101
     TEXT_FAKES = 4099
+    TEXT_LENGTH = 31342  # a row's target text length
     CHUNK = 7817
 
 

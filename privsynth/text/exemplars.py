@@ -33,7 +33,8 @@ from privsynth.text.summary import (
 MASK = "XXXX"
 # A run of digits this long is probably an account or ID number the scrubber missed.
 LONG_NUMBER_RE = re.compile(r"\d[\d -]{4,}\d")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+# Where a sentence ends within a text (the n-gram index also splits at ";" and line breaks).
+SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 MAX_MASKED_SHARE = 0.5
 
 
@@ -55,19 +56,18 @@ class ExemplarMaker:
         self.counts: Counter[str] = Counter()
 
     def make(self, text: str) -> tuple[str | None, str | None]:
-        """(exemplar, None), or (None, the reason it is left out)."""
+        """(exemplar, None), or (None, the reason it is left out). ``counts`` takes the edits
+        of shown texts only."""
         if not text:
             return None, "empty"
-        sentences = [s for s in _SENTENCE_END_RE.split(text) if s]
+        edits: Counter[str] = Counter()
+        sentences = [s for s in SENTENCE_END_RE.split(text) if s]
         kept = [s for s in sentences if not INJECTION_RE.search(s)]
-        if len(kept) < len(sentences):
-            self.counts["instruction_sentences_cut"] += len(sentences) - len(kept)
         if not kept:
             return None, "instruction_like"
-        edited = " ".join(kept)
-        edited, numbers = LONG_NUMBER_RE.subn(MASK, edited)
-        self.counts["numbers_masked"] += numbers
-        spans = self._rare_spans(edited)
+        edits["instruction_sentences_cut"] = len(sentences) - len(kept)
+        edited, edits["numbers_masked"] = LONG_NUMBER_RE.subn(MASK, " ".join(kept))
+        spans = self._rare_spans(edited, edits)
         words = sum(1 for t in tokens(edited) if not PLACEHOLDER_TOKEN_RE.match(t))
         if words == 0 or len(spans) > MAX_MASKED_SHARE * words:
             return None, "mostly_rare"
@@ -75,14 +75,15 @@ class ExemplarMaker:
             edited = edited[:start] + MASK + edited[end:]
         edited = re.sub(rf"{MASK}(?:[\s,'-]+{MASK})+", MASK, edited)
         shown = self._fit(edited)
-        if shown != edited:
-            self.counts["texts_truncated"] += 1
-        self.counts["texts_shown_edited" if shown != text else "texts_shown_unchanged"] += 1
+        edits["texts_truncated"] = int(shown != edited)
+        edits["texts_shown_edited" if shown != text else "texts_shown_unchanged"] += 1
+        self.counts.update(+edits)  # the positive counts
         return shown, None
 
-    def _rare_spans(self, text: str) -> set[tuple[int, int]]:
+    def _rare_spans(self, text: str, edits: Counter[str]) -> set[tuple[int, int]]:
         """Character spans of the words to mask: words fewer than ``k`` texts use, then the
-        rarest word of each window fewer than ``k`` texts share that holds no mask yet."""
+        rarest word of each window fewer than ``k`` texts share that holds no mask yet (both
+        counted in ``edits``)."""
         n, k = self.ngrams.n, self.min_texts
         masked: set[tuple[int, int]] = set()
         for a, b in _sentence_spans(text):
@@ -93,7 +94,7 @@ class ExemplarMaker:
             fixed = [bool(PLACEHOLDER_TOKEN_RE.match(w)) or m for w, m in zip(words, is_mask,
                                                                                strict=True)]
             hit = [not f and self.doc_freq[w] < k for w, f in zip(words, fixed, strict=True)]
-            self.counts["rare_words_masked"] += sum(hit)
+            edits["rare_words_masked"] += sum(hit)
             covered = [h or m for h, m in zip(hit, is_mask, strict=True)]
             norm = ["<num>" if w.isdigit() else w for w in words]
             for i in range(len(words) - n + 1):
@@ -108,7 +109,7 @@ class ExemplarMaker:
                     continue
                 rarest = min(choices, key=lambda j: (self.doc_freq[words[j]], -j))
                 hit[rarest] = covered[rarest] = True
-                self.counts["rare_ngrams_broken"] += 1
+                edits["rare_ngrams_broken"] += 1
             masked.update((a, b) for (a, b, _), h in zip(found, hit, strict=True) if h)
         return masked
 
@@ -118,7 +119,7 @@ class ExemplarMaker:
         if len(text) <= self.max_chars:
             return text
         out = ""
-        for sentence in _SENTENCE_END_RE.split(text):
+        for sentence in SENTENCE_END_RE.split(text):
             joined = f"{out} {sentence}".strip()
             if len(joined) > self.max_chars:
                 break

@@ -10,7 +10,7 @@ import numpy as np
 
 from privsynth import seeds
 from privsynth.seeds import Stream
-from privsynth.text.exemplars import LONG_NUMBER_RE, MASK
+from privsynth.text.exemplars import LONG_NUMBER_RE, MASK, SENTENCE_END_RE
 from privsynth.text.prompts import INJECTION_RE
 from privsynth.text.summary import NgramIndex, tokens
 
@@ -115,7 +115,6 @@ class NearestReal:
 
 
 _SCAFFOLD_RE = re.compile(r"\b(?:Record|Entry):")
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+")
 # A salvaged text keeps at least this share of the generated words, or it is regenerated.
 MIN_SALVAGED_SHARE = 0.5
 
@@ -148,7 +147,7 @@ class OutputFilter:
             repairs["cut_at_prompt_echo"] += 1
         kept: list[str] = []
         seen: set[str] = set()
-        sentences = [s for s in _SENTENCE_SPLIT_RE.split(out) if s.strip()]
+        sentences = [s for s in SENTENCE_END_RE.split(out) if s.strip()]
         for k, sentence in enumerate(sentences):
             key = " ".join(tokens(sentence))
             if self.ngrams.has_rare(sentence, self.min_texts):

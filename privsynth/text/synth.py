@@ -39,7 +39,6 @@ MIN_EXEMPLAR_CHARS = 300
 MIN_GROUP_LENGTHS = 5
 # Tokens per English word for the small models privsynth ships with (gemma-3 tokenizer).
 TOKENS_PER_WORD = 1.4
-TARGET_SALT = 0x7A6E
 MAX_EXEMPLAR_CHARS = 1500
 MAX_RECORD_LEVELS = 20
 MAX_RECORD_COLUMNS = 4
@@ -108,7 +107,6 @@ class GroupSummary:
     exemplars: list[tuple[str, str]]
     phrases: list[str]
     words: int
-    max_words: int
     # Real lengths in words a row's target is drawn from (a public constant in DP mode).
     lengths: tuple[int, ...] = ()
 
@@ -200,7 +198,6 @@ class TextSynthesizer:
                 exemplars=self._pick(pool.get(g) or [e for v in pool.values() for e in v], g),
                 phrases=phrases.get(g, []),
                 words=int(np.median(lengths)),
-                max_words=int(np.quantile(lengths, 0.9)),
                 lengths=tuple(sorted(lengths)),
             )
         self.exemplars_ = sum(len(v) for v in pool.values())
@@ -323,7 +320,7 @@ class TextSynthesizer:
         15%), as (fewest, most) tokens: the model may not end its text before 70% of the
         target, and is cut at 130%. ``text.max_tokens`` caps both."""
         lengths = summary.lengths or (summary.words,)
-        rng = np.random.default_rng([seeds.row_seed(self.seed, row_number, 0), TARGET_SALT])
+        rng = seeds.rng(seeds.row_seed(self.seed, row_number, 0), seeds.Stream.TEXT_LENGTH)
         words = max(3.0, lengths[int(rng.integers(len(lengths)))] * rng.uniform(0.85, 1.15))
         tokens = words * TOKENS_PER_WORD
         most = min(self.config.max_tokens, int(tokens * 1.3) + 8)
