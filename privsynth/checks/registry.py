@@ -8,6 +8,7 @@ from typing import Any
 
 from privsynth.checks.base import (
     ERROR,
+    FAIL,
     NOT_APPLICABLE,
     Check,
     CheckContext,
@@ -105,15 +106,37 @@ def _measure(cls: type[Check], ctx: CheckContext) -> tuple[
     return cls, m, status, details
 
 
+def _refused_whatever_follows(cls: type[Check], m: Measurement | None, gate: GateConfig,
+                              z_most: float) -> bool:
+    """Does this measurement fail even at the strictest leak test any family of ``checks``
+    could set (``z_most``)? A larger family only raises the bar for a leak, so such a failure
+    stands however many checks produce an interval; and a failed check withholds the data."""
+    if m is None:
+        return False
+    threshold = float(getattr(gate, cls.threshold_key))
+    return judge(cls.goal, cls.category, m.value, m.ci, threshold, gate.rule,
+                 z_most).status == FAIL
+
+
 def run_checks(
-    ctx: CheckContext, gate: GateConfig, checks: tuple[type[Check], ...] = DEFAULT_CHECKS
+    ctx: CheckContext, gate: GateConfig, checks: tuple[type[Check], ...] = DEFAULT_CHECKS,
+    stop_at_refusal: bool = False,
 ) -> list[CheckResult]:
     """Every check's measurement, then the policy's judgement of each (``checks/judge.py``)
-    and, under the leak-evidence rule, the power floor."""
+    and, under the leak-evidence rule, the power floor.
+
+    ``stop_at_refusal`` ends the run at the first check that fails whatever the others
+    measure: the verdict (withheld) is the same, the results are not all there. For callers
+    that need the verdict only, such as the gate's calibration benchmark; never for a report,
+    and not where a DP guarantee may set failed checks aside."""
     measured: list[tuple[type[Check], Measurement | None, Status | None, dict[str, Any]]] = []
+    z_most = leak_z(gate.alpha, sum(1 for cls in checks if cls.category == Category.PRIVACY))
     with _threads_for(len(ctx.train) + len(ctx.synthetic)):
         for cls in checks:
             measured.append(_measure(cls, ctx))
+            if stop_at_refusal and _refused_whatever_follows(cls, measured[-1][1], gate, z_most):
+                break
+    stopped = len(measured) < len(checks)
     # The leak test's family: the privacy checks that produced an interval.
     family = sum(
         1 for cls, m, _, _ in measured
@@ -141,7 +164,7 @@ def run_checks(
         results.append(CheckResult(cls.name, cls.category, cls.goal, threshold, status,
                                    value, ci, cls.explanation, details))
         logger.info("check %s: %s", cls.name, status)
-    if gate.rule == "leak_evidence":
+    if gate.rule == "leak_evidence" and not stopped:
         start = time.perf_counter()
         try:
             power = power_result(ctx, gate, z)

@@ -46,8 +46,10 @@ class Evaluation:
 
 
 def evaluate_stage(
-    data: EvaluationInput, meta: TableMetadata, config: Config, engine: Any = None
+    data: EvaluationInput, meta: TableMetadata, config: Config, engine: Any = None,
+    stop_at_refusal: bool = False,
 ) -> Evaluation:
+    """Every check, judged; ``stop_at_refusal`` is ``run_checks``'s (a verdict only)."""
     modelled = meta.modelled
     # Values found in real text count too, unless they are ordinary category values
     # ("Premium" tagged as a name) of a modelled column.
@@ -77,7 +79,7 @@ def evaluate_stage(
             f"{len(ctx.holdout):,} holdout and {len(ctx.synthetic):,} synthetic rows "
             f"(checks.max_eval_rows); canaries and identifier replay saw every output row",
         )
-    results = tuple(run_checks(ctx, config.gate))
+    results = tuple(run_checks(ctx, config.gate, stop_at_refusal=stop_at_refusal))
     plots = fidelity_plots(
         data.train[modelled], data.synthetic[modelled], meta.schema,
         config.tabular.rare_category_min_count,

@@ -114,6 +114,155 @@ def chunked_knn(
     return np.vstack([d for d, _ in parts]), np.vstack([i for _, i in parts])
 
 
+# Squared distances held at once per block of a pass (doubles): 32 MB.
+BLOCK_CELLS = 4_000_000
+
+
+def _unique_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of ``x`` (in order of first appearance), the index of each row's
+    distinct row, and their counts. Rows are grouped by a 64-bit hash and the grouping is
+    verified exactly; on a collision, an exact sort groups them instead."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if len(x) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return x, empty, empty
+    keys = pd.util.hash_pandas_object(pd.DataFrame(x), index=False).to_numpy()
+    inverse, distinct = pd.factorize(keys)
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(x) - 1, -1, -1)
+    unique = x[first]
+    if not np.array_equal(unique[inverse], x):
+        unique, inverse = np.unique(x, axis=0, return_inverse=True)[:2]
+    inverse = np.asarray(inverse, dtype=np.int64).reshape(-1)
+    return unique, inverse, np.bincount(inverse, minlength=len(unique))
+
+
+def _smallest_along_rows(d2: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the k smallest values of each row (in no particular order).
+
+    For a few neighbours, repeated argmins are several times faster than a partition."""
+    if k > 8:
+        return np.argpartition(d2, k - 1, axis=1)[:, :k]
+    rows = np.arange(len(d2))
+    out = np.empty((len(d2), k), dtype=np.int64)
+    held = []
+    for j in range(k):
+        out[:, j] = d2.argmin(axis=1)
+        if j < k - 1:
+            held.append(d2[rows, out[:, j]])
+            d2[rows, out[:, j]] = np.inf
+    for j, values in enumerate(held):  # leave the block as it was
+        d2[rows, out[:, j]] = values
+    return out
+
+
+def _cross_chunk(
+    a: np.ndarray, b: np.ndarray, b_sq: np.ndarray, k_a: int, toward_b: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """One chunk of ``cross_nearest``'s pass, on the ||x||^2 + ||y||^2 - 2xy expansion: for
+    each row of ``a`` the indices of its k_a nearest rows of ``b``, and (``toward_b``) each
+    row of ``b``'s smallest squared distance to this chunk's rows."""
+    a_near = np.zeros((len(a), k_a), dtype=np.int64)
+    b_min = np.full(len(b) if toward_b else 0, np.inf)
+    a_sq = np.einsum("ij,ij->i", a, a)
+    step = max(1, BLOCK_CELLS // max(len(b), 1))
+    for start in range(0, len(a), step):
+        stop = min(start + step, len(a))
+        d2 = a[start:stop] @ b.T
+        d2 *= -2
+        d2 += a_sq[start:stop, None]
+        d2 += b_sq[None, :]
+        if toward_b:
+            np.minimum(b_min, d2.min(axis=0), out=b_min)
+        if k_a:
+            a_near[start:stop] = _smallest_along_rows(d2, k_a)
+    return a_near, b_min
+
+
+def _exact_sorted(query: np.ndarray, reference: np.ndarray,
+                  idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact squared distances from each query row to its candidate rows ``idx`` (computed
+    from differences, so equal rows are at exactly 0), candidates sorted nearest first."""
+    d2 = np.empty(idx.shape)
+    for j in range(idx.shape[1]):
+        diff = query - reference[idx[:, j]]
+        d2[:, j] = np.einsum("ij,ij->i", diff, diff)
+    order = np.argsort(d2, axis=1, kind="stable")
+    return np.take_along_axis(d2, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+def _expand(d2_sorted: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+    """The k nearest distances of each row when its distinct neighbours (nearest first)
+    stand for ``counts`` equal rows each."""
+    covered = np.cumsum(counts, axis=1)
+    position = np.arange(k)
+    column = (covered[:, :, None] <= position[None, None, :]).sum(axis=1)
+    return np.take_along_axis(d2_sorted, np.minimum(column, d2_sorted.shape[1] - 1), axis=1)
+
+
+def _partners(query: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """For each query row, the index of an equal reference row, or -1."""
+    position = {row.tobytes(): j for j, row in enumerate(reference)}
+    return np.array([position.get(row.tobytes(), -1) for row in query], dtype=np.int64)
+
+
+def cross_nearest(
+    a: np.ndarray, b: np.ndarray, k_a: int, k_b: int, n_columns: int,
+    engine: Any = None, chunk_rows: int = 20_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances from each row of ``a`` to its ``k_a`` nearest rows of ``b``, and from each
+    row of ``b`` to its nearest row of ``a`` (``k_b`` 1, or 0 for none), from one pass over
+    the a x b distances, like ``knn``'s (scaled by sqrt(n_columns), rounded to 1e-9).
+
+    Equal rows are compared once and stand for their count, so few distinct rows (a few
+    quasi-identifiers, categories) cost little. Candidates come from the BLAS expansion and
+    the k_a distances are then computed exactly; a row with an equal row on the other side
+    is at exactly 0 both ways. Rows of ``a`` are split into chunks of ``chunk_rows`` run on
+    ``engine``."""
+    from privsynth.engine import LocalEngine, chunk_bounds
+
+    if k_b not in (0, 1):
+        raise ValueError("cross_nearest gives one neighbour toward b")
+    k_a, k_b = min(k_a, len(b)), min(k_b, len(a))
+    out_a, out_b = np.zeros((len(a), k_a)), np.zeros((len(b), k_b))
+    if not len(a) or not len(b) or (k_a == 0 and k_b == 0):
+        return out_a, out_b
+    ua, inv_a, _ = _unique_rows(a)
+    ub, inv_b, count_b = _unique_rows(b)
+    ka = min(k_a, len(ub))
+    chunks = [ua[s:e] for s, e in chunk_bounds(len(ua), chunk_rows)]
+    if k_b:
+        parts = (engine or LocalEngine()).map(
+            _cross_chunk, chunks, ub, np.einsum("ij,ij->i", ub, ub), ka, True, stage="nearest",
+        )
+    else:  # one way only: the library's fused search is quicker than a pass of our own
+        parts = [(i, None) for _, i in (engine or LocalEngine()).map(
+            _knn_chunk, chunks, ub, ka, n_columns, stage="nearest")]
+    scale = float(max(n_columns, 1))
+    partner = _partners(ua, ub)
+    if k_a:
+        idx = np.vstack([p[0] for p in parts])
+        missing = (partner >= 0) & ~(idx == partner[:, None]).any(axis=1)
+        idx[missing, -1] = partner[missing]  # rounding hid the copy; it is the nearest
+        d2, idx = _exact_sorted(ua, ub, idx)
+        d2 = _expand(d2, count_b[idx], k_a)
+        out_a = np.round(np.sqrt(np.maximum(d2, 0) / scale), 9)[inv_a]
+    if k_b:
+        d2_b = np.min(np.vstack([p[1] for p in parts]), axis=0)
+        d2_b[np.isin(np.arange(len(ub)), partner[partner >= 0])] = 0.0
+        out_b = np.round(np.sqrt(np.maximum(d2_b, 0) / scale), 9)[inv_b][:, None]
+    return out_a, out_b
+
+
+def nearest_distances(
+    reference: np.ndarray, query: np.ndarray, k: int, n_columns: int,
+    engine: Any = None, chunk_rows: int = 20_000,
+) -> np.ndarray:
+    """``knn``'s distances (without indices) from ``cross_nearest``: exact, and cheap on
+    repeated rows."""
+    return cross_nearest(query, reference, k, 0, n_columns, engine, chunk_rows)[0]
+
+
 def _row_keys(block: np.ndarray) -> np.ndarray:
     """One 64-bit hash per row of a 0/1-valued block."""
     if block.shape[1] == 0:

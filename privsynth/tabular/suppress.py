@@ -26,7 +26,7 @@ import pandas as pd
 from privsynth import seeds
 from privsynth.config import SuppressionConfig
 from privsynth.metrics.binning import QiBinner
-from privsynth.metrics.distance import MixedEncoder, knn, nearest_below_mismatch
+from privsynth.metrics.distance import MixedEncoder, nearest_below_mismatch, nearest_distances
 from privsynth.schema import ColumnSchema
 from privsynth.seeds import Stream
 
@@ -52,7 +52,7 @@ def _reference_quantile(
     d, cap = nearest_below_mismatch(reference, probe, exact, n_columns)
     upper = int(np.ceil(q * (len(d) - 1)))
     if np.partition(d, upper)[upper] >= cap:
-        d = knn(reference, probe, 1, n_columns)[0][:, 0]
+        d = nearest_distances(reference, probe, 1, n_columns)[:, 0]
     return float(np.quantile(d, q))
 
 
@@ -122,7 +122,7 @@ class SuppressionRule:
                 self.train_encoded, query, self.encoder.exact_, len(cols)
             )
             if self.threshold > cap:  # the blocked search cannot see that far
-                d = knn(self.train_encoded, query, 1, len(cols))[0][:, 0]
+                d = nearest_distances(self.train_encoded, query, 1, len(cols))[:, 0]
             too_close = (d < self.threshold) | (d == 0)
             if self.train_hashes is not None:
                 too_close |= np.isin(_row_hashes(query), self.train_hashes)

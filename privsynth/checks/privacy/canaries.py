@@ -9,7 +9,7 @@ import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.privacy.pii_replay import count_replay
-from privsynth.metrics.distance import MixedEncoder, knn
+from privsynth.metrics.distance import MixedEncoder, nearest_distances
 from privsynth.vocab import Category, Goal
 
 
@@ -41,8 +41,8 @@ class Canaries:
             # Every synthetic row: a canary copied once must be found, not sampled away.
             every = ctx.synthetic_all if ctx.synthetic_all is not None else ctx.synthetic
             syn = enc.transform(every)
-            d_can = knn(syn, enc.transform(ctx.canaries[cols]), 1, len(cols))[0][:, 0]
-            d_hold = knn(syn, enc.transform(ctx.holdout), 1, len(cols))[0][:, 0]
+            d_can = nearest_distances(syn, enc.transform(ctx.canaries[cols]), 1, len(cols))[:, 0]
+            d_hold = nearest_distances(syn, enc.transform(ctx.holdout), 1, len(cols))[:, 0]
             reproduced = d_can == 0
             percentile = float(np.mean([(d_hold < d).mean() for d in d_can]))
         found = len(found_strings) + int(reproduced.sum())

@@ -15,30 +15,43 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from sklearn.metrics.pairwise import euclidean_distances
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
 from privsynth.checks.privacy.distances import shared_distances
 from privsynth.checks.privacy.mia_distance import auc_ci, auc_of
-from privsynth.metrics.distance import knn
+from privsynth.metrics.distance import nearest_distances
 from privsynth.vocab import Category, Goal
 
 MAX_DENSITY_ROWS = 20000
+# The synthetic rows' typical spacing is a median: a seeded sample of this many rows, each
+# against every synthetic row, estimates it closely.
+SPACING_ROWS = 2000
 CHUNK = 512
 
 
 def log_kde(points: np.ndarray, targets: np.ndarray, h: float) -> np.ndarray:
-    """Gaussian KDE log-density (up to a constant shared by equal dimensions), in chunks."""
+    """Gaussian KDE log-density (up to a constant shared by equal dimensions), in chunks.
+
+    Single precision, three times quicker than double: the log-densities move by about 1e-4,
+    far below what ranks members against non-members."""
+    p = points.astype(np.float32)
+    t = targets.astype(np.float32)
+    p_sq = np.einsum("ij,ij->i", p, p)
+    scale = np.float32(-1.0 / (2 * h * h))
     out = np.empty(len(targets))
-    scale = -1.0 / (2 * h * h)
-    for start in range(0, len(targets), CHUNK):
-        d2 = euclidean_distances(targets[start:start + CHUNK], points, squared=True)
+    for start in range(0, len(t), CHUNK):
+        chunk = t[start:start + CHUNK]
+        d2 = chunk @ p.T
+        d2 *= -2
+        d2 += p_sq[None, :]
+        d2 += np.einsum("ij,ij->i", chunk, chunk)[:, None]
+        np.maximum(d2, 0, out=d2)
         # log-sum-exp in place, shifted by the nearest point (the largest term)
         nearest = d2.min(axis=1)
         d2 -= nearest[:, None]
         d2 *= scale
         np.exp(d2, out=d2)
-        out[start:start + CHUNK] = nearest * scale + np.log(d2.sum(axis=1))
+        out[start:start + CHUNK] = nearest * scale + np.log(d2.sum(axis=1, dtype=np.float64))
     dims = points.shape[1]
     return out - np.log(len(points)) - dims * np.log(h)
 
@@ -69,7 +82,10 @@ class MiaDomias:
             synthetic = synthetic[rng.choice(len(synthetic), MAX_DENSITY_ROWS, replace=False)]
         # Bandwidths in encoding units (knn returns distances scaled by sqrt(n_columns)).
         unit = np.sqrt(d.n_columns)
-        spacing = float(np.median(knn(synthetic, synthetic, 2, d.n_columns)[0][:, 1])) * unit
+        probe = synthetic if len(synthetic) <= SPACING_ROWS else synthetic[
+            rng.choice(len(synthetic), SPACING_ROWS, replace=False)]
+        spacing = float(np.median(
+            nearest_distances(synthetic, probe, 2, d.n_columns)[:, 1])) * unit
         h_syn = max(0.5 * spacing, 1e-3)
 
         # Two-fold cross-fitting: each holdout half is the reference for the other half, so

@@ -62,9 +62,10 @@ class SinglingOut:
             draws[rng.permutation(len(pool))[:n_train], j] = 1.0
         is_train = np.zeros((len(pool), 1), dtype=np.float32)
         is_train[:n_train] = 1.0
+        members = np.hstack([is_train, draws])
+        columns = np.asfortranarray(pool)
         counts = np.concatenate([
-            _matches(pool, part).astype(np.float32) @ np.hstack([is_train, draws])
-            for part in queries.batches(len(pool))
+            _sparse_matches(columns, part) @ members for part in queries.batches(len(pool))
         ])
         attack = counts[:, 0] == 1
         control = counts[:, 1:] == 1  # (queries, draws)
@@ -95,7 +96,7 @@ def permutation_risk(
     return risk, (risk - Z95 * se, risk + Z95 * se), details
 
 
-CELLS_PER_BATCH = 4_000_000  # queries x rows compared at once
+CELLS_PER_BATCH = 32_000_000  # queries x rows compared at once (as bits: 4 MB)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def _unique_predicates(synthetic: np.ndarray, numeric: np.ndarray, missing: np.n
     one synthetic row. Candidates are drawn and counted in batches; at most
     attacks x MAX_TRIES_FACTOR are tried."""
     n_syn, n_cols = synthetic.shape
+    by_column = np.asfortranarray(synthetic)
     found: list[Predicates] = []
     tries = total = 0
     while total < attacks and tries < attacks * MAX_TRIES_FACTOR:
@@ -159,7 +161,7 @@ def _unique_predicates(synthetic: np.ndarray, numeric: np.ndarray, missing: np.n
         low = np.where(ranged & ~up, 0, value)
         high = np.where(ranged & up, missing[columns] - 1, value)
         batch = Predicates(columns, low, high)
-        unique = batch[_matches(synthetic, batch).sum(axis=1) == 1]
+        unique = batch[_match_counts(by_column, batch) == 1]
         found.append(unique)
         total += len(unique)
     every = Predicates(*(np.concatenate([getattr(p, f) for p in found])
@@ -167,11 +169,37 @@ def _unique_predicates(synthetic: np.ndarray, numeric: np.ndarray, missing: np.n
     return every[:attacks]
 
 
-def _matches(frame: np.ndarray, queries: Predicates) -> np.ndarray:
-    """Boolean matrix: does query q match row i of ``frame`` (a rank matrix)."""
-    mask = np.ones((len(queries), len(frame)), dtype=bool)
+def _match_bits(frame: np.ndarray, queries: Predicates) -> np.ndarray:
+    """Packed bits (queries, ceil(rows / 8)): does query q match row i of ``frame`` (a rank
+    matrix, best column-major). Each distinct term (column and range) of a batch is compared
+    with its column once, and the terms of a query are joined on the packed bits."""
+    out: np.ndarray | None = None
     for k in range(queries.columns.shape[1]):
-        x = frame[:, queries.columns[:, k]].T  # (queries, rows)
-        mask &= x >= queries.low[:, k:k + 1]
-        mask &= x <= queries.high[:, k:k + 1]
-    return mask
+        terms, which = np.unique(
+            np.column_stack([queries.columns[:, k], queries.low[:, k], queries.high[:, k]]),
+            axis=0, return_inverse=True)
+        bits = np.empty((len(terms), (len(frame) + 7) // 8), dtype=np.uint8)
+        for col in np.unique(terms[:, 0]):
+            rows = np.nonzero(terms[:, 0] == col)[0]
+            x = frame[:, col]
+            inside = (x >= terms[rows, 1:2]) & (x <= terms[rows, 2:3])
+            bits[rows] = np.packbits(inside, axis=1)
+        part = bits[which.reshape(-1)]
+        out = part if out is None else np.bitwise_and(out, part, out=out)
+    assert out is not None
+    return out
+
+
+def _match_counts(frame: np.ndarray, queries: Predicates) -> np.ndarray:
+    """How many rows of ``frame`` each query matches."""
+    return np.bitwise_count(_match_bits(frame, queries)).sum(axis=1, dtype=np.int64)
+
+
+def _sparse_matches(frame: np.ndarray, queries: Predicates) -> Any:
+    """The (queries, rows) match matrix, sparse: a predicate matches few rows."""
+    from scipy.sparse import csr_matrix
+
+    matched = np.unpackbits(_match_bits(frame, queries), axis=1, count=len(frame))
+    q, row = np.nonzero(matched)
+    return csr_matrix((np.ones(len(q), dtype=np.float32), (q, row)),
+                      shape=(len(queries), len(frame)))
