@@ -23,6 +23,8 @@ from privsynth.io import (
 )
 from privsynth.pii.scan import PiiScanner, ScanResult
 from privsynth.pipeline import RunResult, evaluate_external, synthesize
+from privsynth.relational.scan import TableSetScan, scan_table_set
+from privsynth.relational.schema import read_tables, table_set
 from privsynth.report import render_html
 from privsynth.report.build import validate_report
 from privsynth.resources import fit_to_memory
@@ -213,6 +215,17 @@ def write_outputs_atomically_files(out: Path, files: dict[str, bytes]) -> None:
 def scan_file(input_path: str | Path, *, config_path: str | Path | None = None) -> ScanResult:
     cfg = load_config(config_path)
     return PiiScanner(cfg.scan, cfg.seed).scan(read_input(input_path))
+
+
+def scan_tables(folder: str | Path, *, config_path: str | Path | None = None) -> TableSetScan:
+    """The scan of a folder of linked tables, with the config's ``[[relations]]``: every
+    table's roles, its keys and the relation graph, after the relations are checked."""
+    cfg = load_config(config_path)
+    return scan_table_set(table_set(read_tables(folder), cfg.relations), cfg)
+
+
+def has_relations(config_path: str | Path | None) -> bool:
+    return bool(load_config(config_path).relations)
 
 
 # Checks, gate and report on a synthetic table made by any generator: the pipeline's own end.

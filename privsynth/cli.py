@@ -322,8 +322,10 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _cmd_scan(args: argparse.Namespace, argv: list[str]) -> int:
-    from privsynth.api import scan_file
+    from privsynth.api import has_relations, scan_file
 
+    if has_relations(args.config):
+        return _scan_tables(args)
     result = scan_file(args.input, config_path=args.config)
     rows = [_scan_row(c) for c in result.columns]
     if args.json:
@@ -334,6 +336,27 @@ def _cmd_scan(args: argparse.Namespace, argv: list[str]) -> int:
     for r in rows:
         ents = ", ".join(f"{e['type']}({e['count']}, {e['mean_score']:.2f})" for e in r["entities"])
         print(f"{r['name']:<{width}}  {r['role']:<16}  {r['kind']:<11}  {ents or '-'}")
+    return EXIT_OK
+
+
+def _scan_tables(args: argparse.Namespace) -> int:
+    from privsynth.api import scan_tables
+
+    found = scan_tables(args.input, config_path=args.config).to_dict()
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return EXIT_OK
+    for table in found["tables"]:
+        print(f"table {table['name']} ({table['rows']:,} rows)")
+        for k in table["keys"]:
+            print(f"  {k['name']:<24}  {k['role']:<16}  {', '.join(k['of'])}")
+        for c in table["columns"]:
+            ents = ", ".join(c["entities"]) or "-"
+            print(f"  {c['name']:<24}  {c['role']:<16}  {c['kind']:<11}  {ents}")
+    print("relations (parent key -> foreign key)")
+    for r in found["relations"]:
+        orphans = f"  {r['orphans']:,} orphan rows" if r["orphans"] else ""
+        print(f"  {r['parent']} -> {r['child']}{orphans}")
     return EXIT_OK
 
 

@@ -153,6 +153,9 @@ class Config:
     gate: GateConfig
     dp: DpConfig
     engine: EngineConfig
+    # [[relations]]: {parent = "table.key", child = "table.foreign_key"}; a folder of tables
+    # with relations is a set of linked tables.
+    relations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def differentially_private(self) -> bool:

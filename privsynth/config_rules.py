@@ -52,11 +52,32 @@ def check_cross_rules(cfg: Config) -> None:
     _one_of("gate.rule", cfg.gate.rule, GATE_RULES)
     if cfg.engine.scheduler and cfg.engine.kind != "dask":
         raise ConfigError("engine.scheduler is set but engine.kind is not \"dask\"")
+    check_relations(cfg.relations)
     if cfg.tabular.synthesizer not in SYNTHESIZERS:
         raise ConfigError(
             f"tabular.synthesizer '{cfg.tabular.synthesizer}' is unknown; "
             f"choose one of {', '.join(SYNTHESIZERS)}"
         )
+
+
+_TABLE_COLUMN = re.compile(r"^[^.]+\.[^.].*$")  # the table is up to the first dot
+
+
+def check_relations(relations: list[dict[str, Any]]) -> None:
+    """Each relation names exactly a parent and a child, each "table.column"."""
+    for i, rel in enumerate(relations, 1):
+        keys = set(rel)
+        if keys != {"parent", "child"}:
+            raise ConfigError(
+                f"relations entry {i} must have exactly the keys parent and child, got "
+                f"{', '.join(sorted(keys)) or 'none'}")
+        for side in ("parent", "child"):
+            value = rel[side]
+            if not isinstance(value, str) or not _TABLE_COLUMN.match(value):
+                raise ConfigError(
+                    f"relations entry {i}: {side} must be \"table.column\", got {value!r}")
+        if rel["parent"] == rel["child"]:
+            raise ConfigError(f"relations entry {i}: a column cannot be its own parent")
 
 
 def _check_dp(cfg: Config) -> None:

@@ -3,8 +3,11 @@
 A small model on a CPU spends a decode step reading its weights for a single token
 (matrix-vector work). With S sequences in one batch, each step reads the weights once for S
 tokens (matrix-matrix work), so aggregate tokens/s grows with S until compute is the limit.
-Prompts of one group share their few-shot prefix; it is evaluated once and shared with every
-sequence through the KV cache (``llama_memory_seq_cp``), so prompt evaluation is paid once.
+Prompts of one group share their few-shot prefix; it is evaluated once into a holder
+sequence and shared with every sequence of the group through the KV cache
+(``llama_memory_seq_cp``), so prompt evaluation is paid once per group. Groups follow each
+other in one stream: a slot freed by one group's row takes the next group's row at once, so a
+table of many small groups keeps every slot busy.
 
 Each sequence has its own sampler chain (repeat penalty, top-k 40, top-p, min-p 0.05,
 temperature, and a distribution seeded by that row's seed), the same chain llama-cpp-python
@@ -38,6 +41,8 @@ class _Seq:
     batch_index: int = -1
     next_token: int | None = None
     slot: int = -1
+    run: int = 0  # the run of prompts sharing this prompt's prefix
+    shared: int = 0  # that prefix's length in tokens
 
 
 class BatchDecoder:
@@ -65,8 +70,9 @@ class BatchDecoder:
         self.vocab = llama_cpp.llama_model_get_vocab(model)
         self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
         params = llama_cpp.llama_context_default_params()
-        # One shared prompt prefix, plus room for each slot's own record line and output.
-        params.n_ctx = n_ctx_per_seq + n_seq * SLOT_CELLS
+        # Two groups' shared prefixes (one finishing, the next starting), plus room for each
+        # slot's own record line and output.
+        params.n_ctx = 2 * n_ctx_per_seq + n_seq * SLOT_CELLS
         params.n_batch = 512
         params.n_ubatch = 512
         params.n_seq_max = n_seq + 1  # the slots, and one holder of the shared prefix
@@ -115,9 +121,10 @@ class BatchDecoder:
         """Completions in prompt order; none ends before its ``min_tokens``.
 
         Continuous batching: up to ``n_seq`` prompts decode together, and a finished one's
-        slot takes the next prompt at once. The prompts' common prefix is evaluated once into
-        a holder sequence and copied into each slot. Pass prompts that share their few-shot
-        prefix (one group) together."""
+        slot takes the next prompt at once. Consecutive prompts that share most of their
+        tokens (one group's few-shot prefix) form a run; a run's common prefix is evaluated
+        once into a holder sequence and copied into each of its slots. Pass prompts ordered
+        by group."""
         import llama_cpp
 
         if not prompts:
@@ -129,14 +136,10 @@ class BatchDecoder:
             for i, (p, s, m, f) in enumerate(
                 zip(prompts, seeds, max_tokens, floors, strict=True))
         ]
-        shared = _common_prefix([q.tokens for q in queue])
-        shared = min(shared, min(len(q.tokens) for q in queue) - 1)
-        holder = self.n_seq  # a sequence id no slot uses
-        if shared > 0:
-            self._decode_prompt(queue[0].tokens[:shared], holder)
-            self.prompt_tokens += shared
+        _mark_runs(queue)
         waiting = list(reversed(queue))
         slots: list[_Seq | None] = [None] * self.n_seq
+        self._held = (-1, 0)  # the run whose prefix the holder has, and its length
         try:
             while waiting or any(slots):
                 entries: list[tuple[int, int, int, bool]] = []
@@ -152,7 +155,7 @@ class BatchDecoder:
                         entries.append((seq.next_token, seq.pos, slot, True))
                         owners.append(seq)
                         seq.pos += 1
-                self._admit(waiting, slots, entries, owners, shared, holder)
+                self._admit(waiting, slots, entries, owners)
                 if not entries:
                     continue
                 self._fill(entries)
@@ -168,9 +171,32 @@ class BatchDecoder:
                     seq.sampler.close()
         return [q.text for q in queue]
 
+    def _cells_in_use(self, slots: list[_Seq | None]) -> int:
+        """KV cells the running slots and the holder need at most: each resident run's
+        prefix once, and every slot's own tokens and output."""
+        prefixes = {q.run: q.shared for q in slots if q is not None}
+        held_run, held_len = self._held
+        prefixes.setdefault(held_run, held_len)
+        own = sum(len(q.tokens) - q.shared + q.max_tokens for q in slots if q is not None)
+        return sum(prefixes.values()) + own
+
+    def _hold(self, seq: _Seq) -> None:
+        """Put the prefix of ``seq``'s run into the holder sequence, instead of the last."""
+        import llama_cpp
+
+        holder = self.n_seq  # a sequence id no slot uses
+        if self._held[0] == seq.run:
+            return
+        # Slots of the last run keep their copies of its cells; the holder lets go of them.
+        llama_cpp.llama_memory_seq_rm(self.memory, holder, -1, -1)
+        if seq.shared > 0:
+            self._decode_prompt(seq.tokens[:seq.shared], holder)
+            self.prompt_tokens += seq.shared
+        self._held = (seq.run, seq.shared)
+
     def _admit(
         self, waiting: list[_Seq], slots: list[_Seq | None],
-        entries: list[tuple[int, int, int, bool]], owners: list[_Seq], shared: int, holder: int,
+        entries: list[tuple[int, int, int, bool]], owners: list[_Seq],
     ) -> None:
         """Free slots take the next prompts, as far as the batch and the cache have room."""
         import llama_cpp
@@ -179,30 +205,30 @@ class BatchDecoder:
             if slots[slot] is not None or not waiting:
                 continue
             seq = waiting[-1]
-            suffix = seq.tokens[shared:]
+            suffix = seq.tokens[seq.shared:]
             if entries and len(entries) + len(suffix) > self.n_batch:
                 return
-            used = shared + sum(
-                len(q.tokens) - shared + q.max_tokens for q in slots if q is not None
-            )
-            if any(slots) and used + len(suffix) + seq.max_tokens > self.n_ctx:
+            new_prefix = seq.shared if self._held[0] != seq.run else 0
+            needed = self._cells_in_use(slots) + new_prefix + len(suffix) + seq.max_tokens
+            if any(slots) and needed > self.n_ctx:
                 return  # the cache is full; wait for a slot to finish
             waiting.pop()
+            self._hold(seq)
             slots[slot] = seq
             seq.sampler = self._sampler(seq.seed)
             seq.slot = slot
-            if shared > 0:
-                llama_cpp.llama_memory_seq_cp(self.memory, holder, slot, -1, -1)
-            seq.pos = shared
+            if seq.shared > 0:
+                llama_cpp.llama_memory_seq_cp(self.memory, self.n_seq, slot, -1, -1)
+            seq.pos = seq.shared
             if len(suffix) > self.n_batch - len(entries):  # a long suffix on its own
-                self._decode_prompt(suffix[:-1], slot, start_pos=shared)
+                self._decode_prompt(suffix[:-1], slot, start_pos=seq.shared)
                 seq.pos += len(suffix) - 1
                 suffix = suffix[-1:]
             for j, tok in enumerate(suffix):
                 entries.append((tok, seq.pos, slot, j == len(suffix) - 1))
                 owners.append(seq)
                 seq.pos += 1
-            self.prompt_tokens += len(seq.tokens) - shared
+            self.prompt_tokens += len(seq.tokens) - seq.shared
 
     def _tokens(self, prompt: str, max_tokens: int) -> list[int]:
         tokens: list[int] = self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
@@ -289,6 +315,29 @@ class BatchDecoder:
             part = tokens[off : off + self.n_batch]
             self._fill([(t, start_pos + off + j, seq_id, False) for j, t in enumerate(part)])
             self._decode()
+
+
+# A prompt joins the run before it when they share at least this share of its tokens: rows of
+# one group share the few-shot prefix (most of the prompt), different groups the header only.
+RUN_SHARE = 0.5
+
+
+def _mark_runs(queue: list[_Seq]) -> None:
+    """Split prompts (ordered by group) into runs of consecutive prompts sharing most of
+    their tokens, and give each its run's common prefix (never a whole prompt: the last
+    token of each is decoded in its own slot, which yields its first logits)."""
+    start = 0
+    for i in range(1, len(queue) + 1):
+        if i < len(queue):
+            common = _common_prefix([queue[start].tokens, queue[i].tokens])
+            if common >= RUN_SHARE * min(len(queue[start].tokens), len(queue[i].tokens)):
+                continue
+        members = queue[start:i]
+        shared = min(_common_prefix([q.tokens for q in members]),
+                     min(len(q.tokens) for q in members) - 1)
+        for q in members:
+            q.run, q.shared = start, max(shared, 0)
+        start = i
 
 
 def _common_prefix(token_lists: list[list[int]]) -> int:

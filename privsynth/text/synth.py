@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import re
 import threading
@@ -251,7 +250,7 @@ class TextSynthesizer:
         if not hasattr(self, "groups_"):
             raise NotFittedError("TextSynthesizer used before fit()")
         stats = TextStats()
-        order, groups, prompts, limits = self._prompts(rows, offset)
+        order, prompts, limits = self._prompts(rows, offset)
         bar = tqdm(
             total=len(order), desc=f"text:{self.column}", unit="row",
             disable=not self.progress, leave=False,
@@ -259,7 +258,7 @@ class TextSynthesizer:
         tokens_before = int(getattr(self.generator, "tokens_generated", 0))
         overruled_before = int(getattr(self.generator, "early_ends_overruled", 0))
         seconds_before = float(getattr(self.generator, "seconds", 0.0))
-        accepted = self._attempts(order, groups, prompts, limits, offset, stats, bar)
+        accepted = self._attempts(order, prompts, limits, offset, stats, bar)
         bar.close()
         texts: list[str] = [""] * len(rows)
         for i in order:  # placeholders are filled in a fixed order, whatever was retried
@@ -289,8 +288,9 @@ class TextSynthesizer:
 
     def _prompts(
         self, rows: pd.DataFrame, offset: int = 0
-    ) -> tuple[list[int], list[str], dict[int, str], dict[int, tuple[int, int]]]:
-        """Each row's prompt, its (fewest, most) tokens, and the order to decode them in."""
+    ) -> tuple[list[int], dict[int, str], dict[int, tuple[int, int]]]:
+        """The order to decode rows in (by group), and each row's prompt and (fewest, most)
+        tokens."""
         cols = [c for c in self.record_columns_ if c in rows.columns]
         group_col = self.association_.column
         if group_col and group_col in rows.columns:
@@ -313,7 +313,7 @@ class TextSynthesizer:
                 phrases=summary.phrases,
             )
             limits[i] = self._token_range(summary, offset + i)
-        return order, groups, prompts, limits
+        return order, prompts, limits
 
     def _token_range(self, summary: GroupSummary, row_number: int) -> tuple[int, int]:
         """The row's target length, drawn from its group's real lengths (jittered by up to
@@ -327,38 +327,37 @@ class TextSynthesizer:
         return min(int(tokens * 0.7), most), most
 
     def _attempts(
-        self, order: list[int], groups: list[str], prompts: dict[int, str],
+        self, order: list[int], prompts: dict[int, str],
         limits: dict[int, tuple[int, int]], offset: int, stats: TextStats, bar: Any,
     ) -> dict[int, str]:
         """Generate, filter and retry; the accepted text of each row that got one."""
         accepted: dict[int, str] = {}
         pending = list(order)
-        # Round r is every row's r-th attempt; a round goes to the model one group at a time,
-        # so a batching generator decodes rows that share their few-shot prefix together.
+        # Round r is every row's r-th attempt, in one call ordered by group: a batching
+        # generator shares each group's few-shot prefix among its rows and keeps its slots
+        # busy across groups.
         for attempt in range(self.config.retries + 1):
             if not pending:
                 break
             still: list[int] = []
-            for _, members in itertools.groupby(pending, key=lambda i: groups[i]):
-                rows_in = list(members)
-                raws = self._complete(
-                    [prompts[i] for i in rows_in],
-                    [seeds.row_seed(self.seed, offset + i, attempt) for i in rows_in],
-                    [limits[i] for i in rows_in],
-                )
-                for i, raw in zip(rows_in, raws, strict=True):
-                    text, repairs = self.filter_.salvage(" ".join(raw.split()))
-                    reason = self.filter_.reason(text)
-                    if reason is None:
-                        stats.repairs.update(repairs)
-                        accepted[i] = text
-                        bar.update(1)
-                    else:
-                        stats.rejected[reason] += 1
-                        still.append(i)
-                tps = getattr(self.generator, "tokens_per_second", 0.0)
-                if tps:
-                    bar.set_postfix(tok_s=f"{tps:.1f}")
+            raws = self._complete(
+                [prompts[i] for i in pending],
+                [seeds.row_seed(self.seed, offset + i, attempt) for i in pending],
+                [limits[i] for i in pending],
+            )
+            for i, raw in zip(pending, raws, strict=True):
+                text, repairs = self.filter_.salvage(" ".join(raw.split()))
+                reason = self.filter_.reason(text)
+                if reason is None:
+                    stats.repairs.update(repairs)
+                    accepted[i] = text
+                    bar.update(1)
+                else:
+                    stats.rejected[reason] += 1
+                    still.append(i)
+            tps = getattr(self.generator, "tokens_per_second", 0.0)
+            if tps:
+                bar.set_postfix(tok_s=f"{tps:.1f}")
             pending = still
         bar.update(len(pending))
         return accepted

@@ -81,6 +81,56 @@ def _config(d: Path, text: str) -> list[str]:
     return _csv(d, base_frame(), "in.csv", "--config", str(cfg))
 
 
+def _linked(d: Path, change: Callable[[dict[str, pd.DataFrame]], None] = lambda t: None,
+            relations: str = "") -> list[str]:
+    """A small set of linked tables (customers, their accounts, the accounts' payments) in
+    a folder, with its relations in the config; ``change`` damages the tables first."""
+    rng = np.random.default_rng(0)
+    tables = {
+        "customer": pd.DataFrame({"customer_id": np.arange(1, 61),
+                                  "age": rng.integers(18, 90, 60)}),
+        "account": pd.DataFrame({"account_id": np.arange(100, 190),
+                                 "customer_id": rng.integers(1, 61, 90),
+                                 "kind": rng.choice(["current", "savings"], 90)}),
+        "payment": pd.DataFrame({"payment_id": np.arange(400),
+                                 "account_id": rng.integers(100, 190, 400),
+                                 "amount": np.round(rng.gamma(2, 40, 400), 2)}),
+    }
+    change(tables)
+    folder = d / "bank"
+    folder.mkdir()
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    cfg = d / "privsynth.toml"
+    cfg.write_text(relations or """
+[[relations]]
+parent = "customer.customer_id"
+child = "account.customer_id"
+[[relations]]
+parent = "account.account_id"
+child = "payment.account_id"
+""", encoding="utf-8")
+    return ["scan", str(folder), "--config", str(cfg)]
+
+
+def _duplicate_parent_key(tables: dict[str, pd.DataFrame]) -> None:
+    tables["account"].loc[5, "account_id"] = 100
+
+
+def _text_foreign_key(tables: dict[str, pd.DataFrame]) -> None:
+    tables["payment"]["account_id"] = "A" + tables["payment"]["account_id"].astype(str)
+
+
+_CYCLE = """
+[[relations]]
+parent = "customer.customer_id"
+child = "account.customer_id"
+[[relations]]
+parent = "account.account_id"
+child = "customer.customer_id"
+"""
+
+
 # ---- outcome checks for graceful cases -------------------------------------------------
 
 
@@ -470,6 +520,28 @@ CASES: list[Case] = [
         2,
         "'rows' must be at least 0",
     ),
+    # linked tables
+    Case("relation_missing_table", lambda d: _linked(d, relations="""
+[[relations]]
+parent = "customer.customer_id"
+child = "loan.customer_id"
+"""), 2, "no table 'loan' in the input"),
+    Case("relation_missing_column", lambda d: _linked(d, relations="""
+[[relations]]
+parent = "customer.customer_id"
+child = "account.client_id"
+"""), 2, "the child table 'account' has no column 'client_id'"),
+    Case("relation_duplicate_parent_key", lambda d: _linked(d, _duplicate_parent_key), 2,
+         "has 1 duplicate values; a parent key must be unique"),
+    Case("relation_key_type_mismatch", lambda d: _linked(d, _text_foreign_key), 2,
+         "the key is integer but the foreign key is text"),
+    Case("relation_required_cycle", lambda d: _linked(d, relations=_CYCLE), 2,
+         "a cycle of required foreign keys: account -> customer -> account"),
+    Case("relation_malformed", lambda d: _linked(d, relations="""
+[[relations]]
+parent = "customer"
+child = "account.customer_id"
+"""), 2, 'parent must be "table.column"'),
     Case(
         "unknown_policy",
         lambda d: _csv(d, base_frame(), "in.csv", "--policy", "yolo"),

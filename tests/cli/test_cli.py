@@ -179,3 +179,30 @@ def test_verify_detects_tampering_and_report_rerenders(tmp_path, capsys) -> None
     assert main(["report", str(out)]) == 0
     assert "Verdict" in (out / "report.html").read_text()
     assert main(["verify", str(tmp_path)]) == 2  # no report.json there
+
+
+def test_scan_of_linked_tables_shows_roles_keys_and_relations(tmp_path, capsys) -> None:
+    from tests.bad_inputs.cases import _linked
+
+    def orphan_and_email(tables) -> None:
+        tables["payment"].loc[:2, "account_id"] = 999  # three payments of no account
+        tables["customer"]["email"] = [f"person{i}@example.org" for i in range(60)]
+
+    args = _linked(tmp_path, orphan_and_email)
+    assert main(["-q", *args, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    tables = {t["name"]: t for t in found["tables"]}
+    assert [t["name"] for t in found["tables"]] == ["customer", "account", "payment"]
+    assert tables["account"]["keys"] == [
+        {"name": "account_id", "role": "primary key", "of": ["payment.account_id"]},
+        {"name": "customer_id", "role": "foreign key", "of": ["customer.customer_id"]},
+    ]
+    roles = {c["name"]: c["role"] for c in tables["customer"]["columns"]}
+    assert roles == {"age": "quasi_identifier", "email": "identifier"}  # keys are not scanned
+    orphans = {r["child"]: r["orphans"] for r in found["relations"]}
+    assert orphans == {"account.customer_id": 0, "payment.account_id": 3}
+    assert "person1@example.org" not in json.dumps(found)
+    assert main(["-q", *args]) == 0
+    text = capsys.readouterr().out
+    assert "table payment (400 rows)" in text and "account.account_id -> payment.account_id" \
+        "  3 orphan rows" in text

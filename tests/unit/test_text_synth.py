@@ -407,3 +407,18 @@ def test_a_long_text_loses_its_copied_and_repeated_sentences_not_the_whole() -> 
     copied = UNIQUE + " Fine."
     assert ts.filter_.salvage(copied) == (copied, {})
     assert ts.filter_.reason(copied) == "rare_ngram"
+
+
+def test_prompts_of_each_group_form_one_run_with_its_own_shared_prefix() -> None:
+    from privsynth.text.batch import _mark_runs, _Seq
+
+    header = list(range(5))  # every prompt's opening lines
+    shots = {g: [100 * (g + 1) + j for j in range(40)] for g in range(3)}  # few-shot prefixes
+    queue = [
+        _Seq(i, header + shots[g] + [900 + i, 901 + i], seed=i, max_tokens=10)
+        for i, g in enumerate([0, 0, 0, 1, 2, 2])
+    ]
+    _mark_runs(queue)
+    assert [q.run for q in queue] == [0, 0, 0, 3, 4, 4]
+    assert [q.shared for q in queue] == [45, 45, 45, 46, 45, 45]  # a lone prompt: all but one
+    assert all(q.shared < len(q.tokens) for q in queue)  # the last token yields its logits
