@@ -15,6 +15,7 @@ __all__ = [
     "load_config",
     "run_file",
     "synthesize",
+    "synthesize_tables",
     "__version__",
 ]
 
@@ -23,7 +24,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 def __getattr__(name: str) -> object:
     # Heavy modules (SDV, Presidio) load only when the API is used.
-    if name in ("synthesize", "RunResult"):
+    if name in ("synthesize", "synthesize_tables", "RunResult"):
         from privsynth import pipeline
 
         return getattr(pipeline, name)

@@ -12,17 +12,18 @@ import pandas as pd
 
 from privsynth.config import Config, load_config
 from privsynth.engine import chunk_bounds, make_engine
-from privsynth.errors import InputError, ModelError
+from privsynth.errors import ConfigError, InputError, ModelError
 from privsynth.io import (
     check_output_dir,
     frame_to_csv_bytes,
     input_info,
+    input_parts,
     read_input,
     sha256_file,
     write_outputs_atomically,
 )
 from privsynth.pii.scan import PiiScanner, ScanResult
-from privsynth.pipeline import RunResult, evaluate_external, synthesize
+from privsynth.pipeline import RunResult, evaluate_external, synthesize, synthesize_tables
 from privsynth.relational.scan import TableSetScan, scan_table_set
 from privsynth.relational.schema import read_tables, table_set
 from privsynth.report import render_html
@@ -68,6 +69,8 @@ def run_file(
         engine__scheduler=scheduler,
     )
     check_output_dir(output_dir, force)
+    if cfg.relations:
+        return run_tables(input_path, output_dir, cfg, command=command)
     if cfg.text.enabled and cfg.text.model_path:
         check_model_path(cfg.text.model_path)
     df = read_input(input_path)
@@ -92,6 +95,51 @@ def run_file(
         fmt=cfg.output.format, part_rows=cfg.output.part_rows,
     )
     return result
+
+
+def run_tables(input_path: str | Path, output_dir: str | Path, cfg: Config, *,
+               command: list[str] | None = None) -> RunResult:
+    """A folder of linked tables (the config's ``[[relations]]``) through
+    ``synthesize_tables``; writes report.json, report.html and, if released,
+    synthetic/<table>.csv for every table, atomically."""
+    if cfg.rows:
+        raise ConfigError("--rows does not apply to linked tables: each table is synthesized "
+                          "at its own size")
+    if cfg.checks.canaries:
+        raise ConfigError("canaries are planted in single tables only; linked tables are "
+                          "checked without them")
+    tables = read_tables(input_path)
+    files = {p.name.split(".")[0]: {"file": p.name, "sha256": sha256_file(p),
+                                    "bytes": p.stat().st_size}
+             for p in input_parts(input_path)}
+    for name, entry in files.items():
+        entry["rows"] = int(len(tables[name]))
+    info = {"folder": Path(input_path).name, "tables": files}
+    result = synthesize_tables(tables, cfg.relations, cfg, input_info=info, command=command)
+    write_tables_dir(output_dir, result.report,
+                     result.synthetic if isinstance(result.synthetic, dict) else None,
+                     neutralise=cfg.output.neutralise_formulas)
+    return result
+
+
+def write_tables_dir(output_dir: str | Path, report: dict[str, Any],
+                     synthetic: dict[str, pd.DataFrame] | None, neutralise: bool = True) -> None:
+    """Like ``write_report_dir``, for linked tables: one CSV per table under synthetic/."""
+    import hashlib
+
+    payload: dict[str, bytes] = {}
+    outputs: dict[str, Any] = {}
+    if synthetic is not None:
+        payload = {f"synthetic/{name}.csv": frame_to_csv_bytes(frame, neutralise)
+                   for name, frame in synthetic.items()}
+        outputs["files"] = {name: hashlib.sha256(data).hexdigest()
+                            for name, data in payload.items()}
+    report["outputs"] = outputs
+    html = render_html(report).encode("utf-8")
+    outputs["report_html_sha256"] = hashlib.sha256(html).hexdigest()
+    payload["report.html"] = html
+    payload["report.json"] = json.dumps(report, indent=2, default=str).encode("utf-8")
+    write_outputs_atomically(output_dir, payload)
 
 
 def write_report_dir(

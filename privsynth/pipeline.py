@@ -2,6 +2,10 @@
 logic, only the order:
 
 scan → split → tabular → scrub → identifiers → text → evaluate → gate → report
+
+and for linked tables (``synthesize_tables``):
+
+relations → scan → split by entity → tables → identifiers → evaluate → gate → report
 """
 
 from __future__ import annotations
@@ -10,20 +14,29 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from privsynth.checks.stage import EvaluationInput, evaluate_stage
 from privsynth.config import Config
 from privsynth.engine import Engine, make_engine
-from privsynth.errors import InputError
-from privsynth.gate import Decision, gate_stage
+from privsynth.errors import ConfigError, InputError
+from privsynth.gate import Decision, decide, gate_stage
 from privsynth.io import frame_input_info
+from privsynth.metrics.identifiers import identifier_values
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.identifiers import identifiers_stage
 from privsynth.pii.scan import ScanResult
-from privsynth.pii.stage import infinite_to_missing, scan_stage
+from privsynth.pii.stage import infinite_to_missing, metadata_of, scan_stage
+from privsynth.relational.entities import lookup_tables, split_by_entity
+from privsynth.relational.evaluate import evaluate_tables, real_identifiers
+from privsynth.relational.report import tables_report
+from privsynth.relational.scan import TableSetScan, scan_table_set
+from privsynth.relational.schema import table_set
+from privsynth.relational.synth import RelationalSynthesizer, fresh_values
 from privsynth.report.stage import check_report, run_report
 from privsynth.resources import StageClock
+from privsynth.seeds import Stream, derive
 from privsynth.split import split_stage
 from privsynth.tabular.stage import tabular_stage
 from privsynth.text.generator import TextGenerator
@@ -35,12 +48,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunResult:
-    """The outcome of one run. ``synthetic`` is None unless the gate released it."""
+    """The outcome of one run. ``synthetic`` is None unless the gate released it: one table,
+    or for linked tables a dict of tables by name (``scan`` is then their scan)."""
 
     decision: Decision
     report: dict[str, Any]
-    scan: ScanResult
-    synthetic: pd.DataFrame | None = field(default=None, repr=False)
+    scan: ScanResult | TableSetScan
+    synthetic: pd.DataFrame | dict[str, pd.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def released(self) -> bool:
@@ -180,3 +194,66 @@ def _prepare(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     df = df.reset_index(drop=True)
     df.columns = [str(c) for c in df.columns]
     return infinite_to_missing(df)
+
+
+def synthesize_tables(
+    tables: dict[str, pd.DataFrame],
+    relations: list[dict[str, str]],
+    config: Config,
+    *,
+    input_info: dict[str, Any] | None = None,
+    command: list[str] | None = None,
+) -> RunResult:
+    """Synthesize a set of linked tables: keys as fresh surrogates, every foreign key with
+    its parent, the gate judging people (entities) as well as tables and relations. The API
+    behind ``privsynth run`` on a folder with ``[[relations]]``."""
+    clock = StageClock()
+    prepared = {name: _prepare(frame)[0] for name, frame in tables.items()}
+    ts = table_set(prepared, relations)
+    if config.differentially_private:
+        raise ConfigError("the DP synthesizers do not take linked tables yet; choose a "
+                          "tabular.synthesizer without the dp- prefix")
+    scan = scan_table_set(ts, config)
+    metas = {name: metadata_of(result, config) for name, result in scan.scans.items()}
+    texts = [f"{t}.{c}" for t, m in metas.items() for c in m.text_columns]
+    if texts and config.text.enabled:
+        raise InputError(f"free-text columns of linked tables ({', '.join(texts[:5])}) are not "
+                         "generated yet; pass --no-text to leave them out")
+    clock.lap("scan")
+    lookups = lookup_tables(ts)
+    train, holdout, n_train, n_holdout = split_by_entity(
+        ts.tables, ts, lookups, config.holdout_share, config.seed)
+    # Real identifier and key values of every table: no surrogate key and no fake may be one.
+    forbidden = real_identifiers([ts.tables], metas) | identifier_values(
+        pd.concat([ts.tables[t][k].astype(str) for t in ts.tables for k in ts.keys_of(t)]))
+    synth = RelationalSynthesizer(ts, metas, config, lookups).fit(train, ts.tables, forbidden)
+    synthetic = synth.strip(synth.sample())
+    clock.lap("tabular")
+    released = {}
+    for k, name in enumerate(ts.order()):
+        seed = derive(config.seed, Stream.RELATIONAL_FAKES, k)
+        fakes = identifiers_stage(ts.tables[name], metas[name], len(synthetic[name]),
+                                  forbidden, seed, False).columns
+        rng = np.random.default_rng(seed)
+        for col in fakes.columns:
+            fakes[col] = fresh_values(fakes[col], forbidden, rng)
+        frame = pd.concat([synthetic[name], fakes], axis=1)
+        released[name] = frame[[c for c in ts.tables[name].columns if c in frame.columns
+                                 and c not in metas[name].text_columns]]
+    clock.lap("identifiers")
+    results, judged = evaluate_tables(ts, metas, lookups, train, holdout, synthetic, released,
+                                      config)
+    orphans = sum(ts.orphans.values())
+    refusals = (f"{orphans:,} rows have a foreign key with no parent row; the strict policy "
+                "refuses orphans",) if orphans and config.policy == "strict" else ()
+    decision = decide(results, config.gate, refusals)
+    clock.lap("checks")
+    report = tables_report(
+        config=config, scan=scan, metas=metas, lookups=lookups, results=results,
+        decision=decision, released=released, judged={**judged, "train_entities": n_train,
+                                                      "holdout_entities": n_holdout},
+        fit_rows=synth.fit_rows_, input_info=dict(input_info or {}), command=command,
+        clock=clock,
+    )
+    logger.info("decision: %s", "released" if decision.released else "withheld")
+    return RunResult(decision, report, scan, released if decision.released else None)

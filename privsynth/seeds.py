@@ -31,6 +31,11 @@ class Stream(IntEnum):
     TEXT_FAKES = 4099
     TEXT_LENGTH = 31342  # a row's target text length
     CHUNK = 7817
+    RELATIONAL_FIT = 8101  # one table's model, by its place in the parent-first order
+    RELATIONAL_SAMPLE = 8111
+    RELATIONAL_MATCH = 8117  # matching children to parents, surrogate keys
+    ENTITY_SPLIT = 8123
+    RELATIONAL_FAKES = 8129  # one table's identifier fakes
 
 
 # The value each stream feeds the generator: the salts of earlier releases, kept so a seed

@@ -164,7 +164,10 @@ def run_checks(
         results.append(CheckResult(cls.name, cls.category, cls.goal, threshold, status,
                                    value, ci, cls.explanation, details))
         logger.info("check %s: %s", cls.name, status)
-    if gate.rule == "leak_evidence" and not stopped:
+    # The power floor is about the privacy checks: a fidelity-only run (a table of several
+    # linked ones) has none to power.
+    private = any(cls.category == Category.PRIVACY for cls in checks)
+    if gate.rule == "leak_evidence" and not stopped and private:
         start = time.perf_counter()
         try:
             power = power_result(ctx, gate, z)

@@ -313,6 +313,13 @@ class PiiScanner:
         distinct_share = cs.n_distinct / max(len(non_null), 1)
         role: Role
         names = _name_share(sample) if cs.kind == Kind.CATEGORICAL else 0.0
+        shared = _shared_levels(cs, len(non_null))
+        if shared and (covering or names >= NAME_VALUE_SHARE):
+            # "OWNER"/"DISPONENT" read as names: a handful of values, each shared by many
+            # rows, single nobody out.
+            why.append(f"entities found in its values, but {shared}: a category, not an "
+                       "identifier")
+            covering, names = 0, 0.0
         if sample and covering / len(sample) >= self.config.match_share:
             role = Role.IDENTIFIER
             why.append(
@@ -404,6 +411,18 @@ NAME_VALUE_SHARE = 0.5
 MIN_NAME_LEVELS = 10
 # A code has one width: this share of its values have the most common number of digits.
 FIXED_WIDTH_SHARE = 0.95
+
+
+# A column of at most MAX_CONTRADICTING_LEVELS values, each shared by this many rows on
+# average, is a category whatever its values look like.
+SHARED_LEVEL_ROWS = 10
+
+
+def _shared_levels(cs: ColumnSchema, n_values: int) -> str | None:
+    if cs.n_distinct <= MAX_CONTRADICTING_LEVELS and n_values >= SHARED_LEVEL_ROWS * max(
+            cs.n_distinct, 1) and cs.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+        return f"only {cs.n_distinct} distinct values over {n_values:,} rows"
+    return None
 
 
 def _values_contradict(cs: ColumnSchema, n_values: int, covering: int) -> str | None:

@@ -48,6 +48,10 @@ def _fmt(value: Any) -> str:
 
 
 def render_html(report: dict[str, Any]) -> str:
+    if report.get("kind") == "linked_tables":
+        from privsynth.report.tables_html import render_tables_html
+
+        return render_tables_html(report)
     d = report["decision"]
     verdict_cls = "released" if d["released"] else "withheld"
     verdict = (

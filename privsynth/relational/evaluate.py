@@ -1,0 +1,178 @@
+"""The checks of a set of linked tables: per entity, per table and per relation.
+
+- Disclosure (every privacy check of a single table) on one record per entity
+  (``entities.entity_frame``): training entities against held-out entities, so a leak of a
+  person's accounts and loans together shows even when each row alone looks ordinary.
+  Identifier replay spans every output table.
+- Fidelity per table: column shapes, pair trends, detection and ML utility, named
+  ``table:check``.
+- Relations: referential integrity (every foreign key has its parent), real key values in
+  the output (none may appear), and the similarity of the children-per-parent distribution
+  (1 - the Kolmogorov-Smirnov distance), judged like a column's shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from privsynth.checks.base import FAIL, NOT_APPLICABLE, PASS, CheckContext, CheckResult
+from privsynth.checks.fidelity.column_shapes import ColumnShapes
+from privsynth.checks.fidelity.detection import Detection
+from privsynth.checks.fidelity.pair_trends import ColumnPairTrends
+from privsynth.checks.fidelity.utility import MlUtility
+from privsynth.checks.registry import run_checks
+from privsynth.checks.stage import EvaluationInput, evaluate_stage
+from privsynth.config import Config
+from privsynth.metadata import TableMetadata
+from privsynth.metrics.identifiers import identifier_values
+from privsynth.relational.entities import entity_frame, entity_roles
+from privsynth.relational.schema import TableSet
+from privsynth.schema import infer_schema
+from privsynth.vocab import NUMERIC_KINDS, Category, Goal
+
+# Fewer rows than this (a table of branches) say nothing about a table's shape: its
+# fidelity is not judged, and a relation with fewer parents is not judged for its children
+# per parent.
+MIN_TABLE_ROWS = 30
+TABLE_CHECKS = (ColumnShapes, ColumnPairTrends, Detection, MlUtility)
+
+
+def entity_metadata(frame: pd.DataFrame, metas: dict[str, TableMetadata],
+                    config: Config) -> TableMetadata:
+    schema = infer_schema(frame)
+    return TableMetadata.build(schema, entity_roles(list(frame.columns), metas),
+                               dict.fromkeys(frame.columns), config)
+
+
+def released_frame(tables: dict[str, pd.DataFrame],
+                   metas: dict[str, TableMetadata]) -> pd.DataFrame:
+    """The output columns of every table side by side (``table.column``), for the replay
+    check, which reads cells, not rows: every column but the modelled numbers (an amount
+    equal to some real four-digit ID is chance, not a replayed identifier)."""
+    longest = max((len(f) for f in tables.values()), default=0)
+    numbers = {(t, c.name) for t, m in metas.items() for c in m.columns
+               if c.name in m.modelled and c.kind in NUMERIC_KINDS}
+    return pd.DataFrame({f"{t}.{c}": pd.Series(f[c].to_numpy(), dtype=object)
+                         .reindex(range(longest))
+                         for t, f in tables.items() for c in f.columns
+                         if (t, c) not in numbers})
+
+
+def real_identifiers(tables: list[dict[str, pd.DataFrame]],
+                     metas: dict[str, TableMetadata]) -> frozenset[str]:
+    values: list[Any] = []
+    for group in tables:
+        for name, frame in group.items():
+            for col in metas[name].identifier_columns:
+                if col in frame.columns:
+                    values += frame[col].tolist()
+    return identifier_values(values)
+
+
+def table_results(name: str, meta: TableMetadata, modelled: list[str], train: pd.DataFrame,
+                  holdout: pd.DataFrame | None, synthetic: pd.DataFrame,
+                  config: Config) -> list[CheckResult]:
+    """A table's fidelity checks; a reference table has no unseen rows, so no ML utility."""
+    if not modelled or len(synthetic) < MIN_TABLE_ROWS or len(train) < MIN_TABLE_ROWS:
+        return []
+    checks = TABLE_CHECKS if holdout is not None else TABLE_CHECKS[:-1]
+    ctx = CheckContext.for_run(config, meta, train, train if holdout is None else holdout,
+                               synthetic, modelled)
+    results = run_checks(ctx, config.gate, checks)
+    return [dataclasses.replace(r, name=f"{name}:{r.name}") for r in results
+            if r.category != Category.PRIVACY]
+
+
+def children_per_parent(tables: dict[str, pd.DataFrame], parent: str, key: str, child: str,
+                        foreign_key: str) -> np.ndarray:
+    counts = tables[child][foreign_key].value_counts()
+    return tables[parent][key].map(counts).fillna(0).to_numpy(dtype=np.float64)
+
+
+def ks_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    if not len(a) or not len(b):
+        return float("nan")
+    grid = np.union1d(a, b)
+    fa = np.searchsorted(np.sort(a), grid, side="right") / len(a)
+    fb = np.searchsorted(np.sort(b), grid, side="right") / len(b)
+    return float(1 - np.max(np.abs(fa - fb)))
+
+
+def relation_results(ts: TableSet, real: dict[str, pd.DataFrame], train: dict[str, pd.DataFrame],
+                     synthetic: dict[str, pd.DataFrame], config: Config) -> list[CheckResult]:
+    """Integrity and key replay against every real row; children per parent against the
+    training rows, which the synthetic tables mirror in size."""
+    integrity, replayed, similarity = {}, {}, {}
+    for r in ts.relations:
+        fk = synthetic[r.child][r.foreign_key].dropna()
+        integrity[str(r)] = float(fk.isin(synthetic[r.parent][r.key]).mean()) if len(fk) \
+            else 1.0
+        real_keys = set(real[r.parent][r.key].astype(str))
+        out_keys = pd.concat([synthetic[r.parent][r.key], fk]).astype(str)
+        replayed[str(r)] = int(out_keys.isin(real_keys).sum())
+        if min(len(train[r.parent]), len(synthetic[r.parent])) >= MIN_TABLE_ROWS:
+            similarity[str(r)] = ks_similarity(
+                children_per_parent(train, r.parent, r.key, r.child, r.foreign_key),
+                children_per_parent(synthetic, r.parent, r.key, r.child, r.foreign_key))
+    gate = config.gate
+    worst = min(integrity.values())
+    least = min(similarity.values(), default=float("nan"))
+    return [
+        _result("referential_integrity", Category.FIDELITY,
+                Goal.AT_LEAST, 1.0, worst, integrity,
+                "Share of synthetic foreign-key values that point at a synthetic parent row, "
+                "for the worst relation. Anything below 1 is a broken link."),
+        _result("real_keys_in_output", Category.PRIVACY, Goal.AT_MOST, 0.0,
+                float(sum(replayed.values())), replayed,
+                "Real key values found among the synthetic keys and foreign keys. Keys are "
+                "fresh surrogates drawn outside the real values, so this must be 0."),
+        _result("children_per_parent_similarity", Category.FIDELITY, Goal.AT_LEAST,
+                gate.min_column_similarity, least, similarity,
+                "1 - the Kolmogorov-Smirnov distance between the real and synthetic "
+                "distributions of children per parent row, for the worst relation."),
+    ]
+
+
+def _result(name: str, category: Category, goal: Goal, threshold: float, value: float,
+            per_relation: Mapping[str, float], explanation: str) -> CheckResult:
+    if np.isnan(value):
+        return CheckResult(name, category, goal, threshold, NOT_APPLICABLE, None, None,
+                           explanation, {"reason": "no rows to compare"})
+    ok = value >= threshold if goal == Goal.AT_LEAST else value <= threshold
+    return CheckResult(name, category, goal, threshold, PASS if ok else FAIL, value, None,
+                       explanation, {"per_relation": {k: round(float(v), 6)
+                                                      for k, v in per_relation.items()}})
+
+
+def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: frozenset[str],
+                    train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame],
+                    synthetic: dict[str, pd.DataFrame], released: dict[str, pd.DataFrame],
+                    config: Config) -> tuple[list[CheckResult], dict[str, Any]]:
+    """Every check of the set, and what the report says of the entities judged."""
+    frames = {k: entity_frame(v, ts, lookups, metas)
+              for k, v in (("train", train), ("holdout", holdout), ("synthetic", synthetic))}
+    meta = entity_metadata(pd.concat([frames["train"], frames["holdout"]]), metas, config)
+    evaluation = evaluate_stage(
+        EvaluationInput(frames["train"], frames["holdout"], frames["synthetic"],
+                        released_frame(released, metas),
+                        real_ids=real_identifiers([train, holdout], metas)),
+        meta, config)
+    # People are judged for disclosure; fidelity is judged per table and per relation.
+    results = [dataclasses.replace(r, details={**r.details, "unit": "entity"})
+               for r in evaluation.results if r.category == Category.PRIVACY]
+    for name in ts.order():
+        keys = ts.keys_of(name)
+        modelled = [c for c in metas[name].modelled if c not in keys]
+        results += table_results(name, metas[name], modelled, train[name],
+                                 None if name in lookups else holdout[name], synthetic[name],
+                                 config)
+    whole = {t: pd.concat([train[t], holdout[t]]) if t not in lookups else train[t]
+             for t in train}
+    results += relation_results(ts, whole, train, synthetic, config)
+    section = {name: int(len(frame)) for name, frame in frames.items()}
+    return results, {"entities": section, "entity_columns": list(frames["train"].columns)}

@@ -1,0 +1,70 @@
+"""A generated set of linked tables with known structure, for the relational tests.
+
+branch (a reference table: few rows, many children each) -> customer -> account -> payment,
+and advice, a link table with two parents (customer and advisor). Known dependencies: a
+customer's segment sets how many accounts they hold and the accounts' balances; an
+account's kind sets its payments' amounts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+RELATIONS = [
+    {"parent": "branch.branch_id", "child": "customer.branch_id"},
+    {"parent": "customer.customer_id", "child": "account.customer_id"},
+    {"parent": "account.account_id", "child": "payment.account_id"},
+    {"parent": "customer.customer_id", "child": "advice.customer_id"},
+    {"parent": "advisor.advisor_id", "child": "advice.advisor_id"},
+]
+
+RELATIONS_TOML = "".join(
+    f'[[relations]]\nparent = "{r["parent"]}"\nchild = "{r["child"]}"\n' for r in RELATIONS)
+
+
+def linked_tables(customers: int = 400, seed: int = 0, id_offset: int = 0,
+                  ) -> dict[str, pd.DataFrame]:
+    """``id_offset`` moves every key, so two sets drawn with different offsets share none."""
+    rng = np.random.default_rng(seed)
+    branch = pd.DataFrame({"branch_id": np.arange(1, 9) + id_offset,
+                           "region": ["north", "south", "east", "west"] * 2,
+                           "size": rng.integers(5, 50, 8)})
+    segment = rng.choice(["retail", "premium", "business"], customers, p=[.6, .25, .15])
+    customer = pd.DataFrame({
+        "customer_id": np.arange(1000, 1000 + customers) + id_offset,
+        "branch_id": rng.choice(branch["branch_id"], customers),
+        "age": rng.integers(18, 90, customers),
+        "segment": segment,
+        "email": [f"client{seed}_{i}_{id_offset}@example.org" for i in range(customers)],
+    })
+    per = {"retail": 1, "premium": 2, "business": 4}
+    n_acc = np.array([rng.poisson(per[s]) + 1 for s in segment])
+    owner = np.repeat(customer["customer_id"].to_numpy(), n_acc)
+    owner_segment = np.repeat(segment, n_acc)
+    scale = {"retail": 1_000.0, "premium": 20_000.0, "business": 80_000.0}
+    account = pd.DataFrame({
+        "account_id": np.arange(50_000, 50_000 + len(owner)) + id_offset,
+        "customer_id": owner,
+        "kind": rng.choice(["current", "savings"], len(owner), p=[.7, .3]),
+        "balance": np.round([rng.gamma(2.0, scale[s] / 2) for s in owner_segment], 2),
+    })
+    n_pay = rng.poisson(3, len(account))
+    pay_acc = np.repeat(account["account_id"].to_numpy(), n_pay)
+    pay_kind = np.repeat(account["kind"].to_numpy(), n_pay)
+    payment = pd.DataFrame({
+        "payment_id": np.arange(len(pay_acc)) + 900_000 + id_offset,
+        "account_id": pay_acc,
+        "amount": np.round(np.where(pay_kind == "savings", rng.gamma(5, 200, len(pay_acc)),
+                                    rng.gamma(2, 40, len(pay_acc))), 2),
+        "channel": rng.choice(["card", "transfer", "cash"], len(pay_acc)),
+    })
+    advisor = pd.DataFrame({"advisor_id": np.arange(1, 41) + id_offset,
+                            "years": rng.integers(1, 30, 40)})
+    advised = customer.sample(frac=0.5, random_state=seed)
+    advice = pd.DataFrame({
+        "customer_id": advised["customer_id"].to_numpy(),
+        "advisor_id": rng.choice(advisor["advisor_id"], len(advised)),
+        "topic": rng.choice(["pension", "mortgage", "savings"], len(advised)),
+    })
+    return {"branch": branch, "customer": customer, "account": account, "payment": payment,
+            "advisor": advisor, "advice": advice}

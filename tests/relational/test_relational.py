@@ -1,0 +1,174 @@
+"""Linked tables: keys, relations, the entity split, and the gate's oracle at the level of
+people."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from privsynth.cli import main
+from privsynth.config import load_config
+from privsynth.gate import decide
+from privsynth.pii.stage import metadata_of
+from privsynth.pipeline import synthesize_tables
+from privsynth.relational.entities import components, lookup_tables, split_by_entity
+from privsynth.relational.evaluate import evaluate_tables
+from privsynth.relational.scan import scan_table_set
+from privsynth.relational.schema import table_set
+from tests.relational.linked import RELATIONS, RELATIONS_TOML, linked_tables
+
+CFG = load_config(text__enabled=False)
+
+
+@pytest.fixture(scope="module")
+def real() -> dict[str, pd.DataFrame]:
+    return linked_tables(400, seed=0)
+
+
+@pytest.fixture(scope="module")
+def run(real):
+    return synthesize_tables(real, RELATIONS, CFG)
+
+
+def test_keys_are_fresh_and_every_foreign_key_has_its_parent(real, run) -> None:
+    assert run.released, run.decision.reasons
+    out = run.synthetic
+    assert set(out) == set(real)
+    for rel in RELATIONS:
+        parent, key = rel["parent"].split(".")
+        child, fk = rel["child"].split(".")
+        assert out[child][fk].isin(out[parent][key]).all(), rel  # referential integrity
+        assert not out[parent][key].isin(real[parent][key]).any(), rel  # no real key
+        assert out[parent][key].is_unique
+    assert not out["customer"]["email"].isin(real["customer"]["email"]).any()
+    for name in real:  # sizes follow the real tables'
+        assert abs(len(out[name]) - 0.8 * len(real[name])) <= 0.25 * len(real[name]), name
+    checks = {c["name"]: c for c in run.report["checks"]}
+    assert checks["referential_integrity"]["value"] == 1.0
+    assert checks["real_keys_in_output"]["value"] == 0
+
+
+def test_children_follow_their_parents(real, run) -> None:
+    out = run.synthetic
+
+    def accounts_by_segment(t: dict[str, pd.DataFrame]) -> pd.Series:
+        n = t["account"]["customer_id"].value_counts()
+        c = t["customer"].assign(n=t["customer"]["customer_id"].map(n).fillna(0))
+        return c.groupby("segment")["n"].mean()
+
+    def balance_by_segment(t: dict[str, pd.DataFrame]) -> pd.Series:
+        seg = t["customer"].set_index("customer_id")["segment"]
+        return t["account"].assign(s=t["account"]["customer_id"].map(seg)) \
+            .groupby("s")["balance"].median()
+
+    for stat in (accounts_by_segment, balance_by_segment):
+        r, s = stat(real), stat(out)
+        assert list(r.sort_values().index) == list(s.sort_values().index), (stat, r, s)
+        assert s["business"] > 1.5 * s["retail"], (stat, s)
+    kind = out["account"].set_index("account_id")["kind"]
+    amounts = out["payment"].assign(k=out["payment"]["account_id"].map(kind)) \
+        .groupby("k")["amount"].median()
+    assert amounts["savings"] > 2 * amounts["current"]
+
+
+def test_reference_tables_and_whole_entities_in_the_holdout(real) -> None:
+    ts = table_set(real, RELATIONS)
+    lookups = lookup_tables(ts)
+    assert lookups == {"branch", "advisor"}  # many children per row; an advisor joins people
+    train, holdout, n_train, n_hold = split_by_entity(real, ts, lookups, 0.2, 42)
+    assert n_hold == 80 and n_train == 320
+    held = set(holdout["customer"]["customer_id"])
+    assert not held & set(train["customer"]["customer_id"])
+    # Every account and payment of a held-out customer is held out too.
+    assert holdout["account"]["customer_id"].isin(held).all()
+    assert not train["account"]["customer_id"].isin(held).any()
+    assert holdout["payment"]["account_id"].isin(holdout["account"]["account_id"]).all()
+    assert train["branch"].equals(real["branch"])  # reference rows are in both
+    labels = components(real, ts.relations, lookups)
+    assert len(set(labels["customer"])) == 400  # one entity per customer here
+
+
+@pytest.fixture(scope="module")
+def people() -> dict[str, pd.DataFrame]:
+    """Enough people (1,000: 200 held out) for every disclosure check to see a copy."""
+    return linked_tables(1_000, seed=3)
+
+
+def _judged(real, synthetic):
+    ts = table_set(real, RELATIONS)
+    scan = scan_table_set(ts, CFG)
+    metas = {t: metadata_of(s, CFG) for t, s in scan.scans.items()}
+    lookups = lookup_tables(ts)
+    train, holdout, _, _ = split_by_entity(real, ts, lookups, 0.2, 42)
+    made = synthetic(train)
+    results, _ = evaluate_tables(ts, metas, lookups, train, holdout, made, made, CFG)
+    return {r.name: r for r in results}, decide(results, CFG.gate)
+
+
+def test_a_copied_set_of_tables_is_refused_at_the_level_of_people(people) -> None:
+    results, decision = _judged(people, lambda train: {k: v.copy() for k, v in train.items()})
+    assert not decision.released
+    entity = {n: r for n, r in results.items() if r.details.get("unit") == "entity"}
+    for name in ("exact_match", "dcr_share", "nndr_share", "mia_auc", "mia_auc_domias",
+                 "singling_out_risk", "pii_replay"):
+        assert entity[name].status == "fail", (name, entity[name].value, entity[name].ci)
+    assert results["real_keys_in_output"].status == "fail"
+
+
+def test_an_independent_set_of_people_is_released(people) -> None:
+    other = linked_tables(800, seed=4, id_offset=5_000_000)
+    results, decision = _judged(people, lambda train: other)
+    assert decision.released, decision.reasons
+    assert results["real_keys_in_output"].value == 0
+    assert results["exact_match"].details["unit"] == "entity"
+
+
+def test_orphans_are_counted_dropped_and_refused_under_the_strict_policy(real) -> None:
+    tables = {k: v.copy() for k, v in real.items()}
+    tables["payment"].loc[:4, "account_id"] = 7  # five payments of no account
+    default = synthesize_tables(tables, RELATIONS, CFG)
+    assert any("5 rows of account.account_id -> payment.account_id have no parent" in n
+               for n in default.report["notes"])
+    assert {r["child"]: r["orphans"] for r in default.report["relations"]}[
+        "payment.account_id"] == 5
+    strict = synthesize_tables(tables, RELATIONS, load_config(policy="strict",
+                                                              text__enabled=False))
+    assert not strict.released
+    assert any("orphans" in r for r in strict.decision.reasons)
+
+
+def test_the_same_seed_gives_the_same_tables(real, run) -> None:
+    again = synthesize_tables(real, RELATIONS, CFG)
+    for name, frame in run.synthetic.items():
+        pd.testing.assert_frame_equal(frame, again.synthetic[name])
+
+
+def test_run_on_a_folder_writes_every_table_and_a_report_without_input_values(
+        real, tmp_path, capsys) -> None:
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    for name, frame in real.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    cfg = tmp_path / "privsynth.toml"
+    cfg.write_text(RELATIONS_TOML, encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["run", str(folder), "-o", str(out), "--config", str(cfg), "--no-text"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err[-2000:]
+    assert "Traceback" not in printed.out + printed.err
+    assert sorted(p.name for p in (out / "synthetic").iterdir()) == sorted(
+        f"{n}.csv" for n in real)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["kind"] == "linked_tables"
+    assert set(report["outputs"]["files"]) == {f"synthetic/{n}.csv" for n in real}
+    assert set(report["input"]["tables"]) == set(real)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "customer.customer_id" in html
+    assert main(["verify", str(out)]) == 0
+    written = html + json.dumps(report) + printed.out + printed.err
+    for email in real["customer"]["email"].head(50):
+        assert email not in written
+    (out / "synthetic" / "payment.csv").write_text("tampered", encoding="utf-8")
+    assert main(["verify", str(out)]) != 0
