@@ -73,7 +73,7 @@ def tables_report(
         "tables": tables,
         "relations": found["relations"],
         "entities": {
-            "definition": "the rows linked through the relations, reference tables aside; "
+            "definition": "every row linked through the relations, reference tables aside; "
                           "the holdout is a random share of whole entities",
             "reference_tables": sorted(lookups),
             "train": judged["train_entities"],

@@ -156,10 +156,14 @@ class RelationalSynthesizer:
         self.child_rows_ = {str(r): int(train[r.child][r.foreign_key].isin(
             train[r.parent][r.key]).sum()) for r in self.tables.relations}
         self.count_cells_: dict[str, tuple[str, dict[str, np.ndarray]]] = {}
+        self.reference_counts_: dict[str, np.ndarray] = {}
         for k, (name, plan) in enumerate(self.plans.items()):
             frame = self.training_frame(name, train)
             self.fit_rows_[name] = len(frame)
             self._count_cells(name, frame)
+            for r in plan.children:
+                self.reference_counts_[str(r)] = np.sort(
+                    frame[count_column(r)].to_numpy(dtype=np.int64))
             if not plan.columns or len(frame) < 2:
                 self.models_[name] = None
                 continue
@@ -235,8 +239,19 @@ class RelationalSynthesizer:
                     for level, size in levels.value_counts().items() if size >= MIN_CELL_ROWS})
 
     def _redraw_counts(self, name: str, rows: pd.DataFrame, rng: np.random.Generator) -> None:
-        """Children counts drawn from their level's histogram where the table has one."""
+        """Children counts drawn from their level's histogram where the table has one. A
+        reference table's counts keep the order its model drew them in and take the real
+        counts' values at those ranks: its rows are places or products, not people, so its
+        extremes (a capital's hundreds of accounts) are kept rather than clipped."""
         for r in self.plans[name].children:
+            if name in self.lookups and str(r) not in self.count_cells_ and len(rows):
+                real = self.reference_counts_[str(r)]
+                order = np.argsort(rows[count_column(r)].to_numpy(), kind="stable")
+                at = np.round(np.linspace(0, len(real) - 1, len(rows))).astype(int)
+                counts = np.empty(len(rows), dtype=np.int64)
+                counts[order] = real[at]
+                rows[count_column(r)] = counts
+                continue
             if str(r) not in self.count_cells_:
                 continue
             column, cells = self.count_cells_[str(r)]
