@@ -48,10 +48,13 @@ class RecordingGenerator(LlamaGenerator):
 
     first_prompt: str | None = None
 
-    def generate_many(self, prompts: list[str], **kwargs: Any) -> list[str]:
+    def generate_many(self, prompts: list[str], *, seeds: list[int], max_tokens: list[int],
+                      stop: list[str], min_tokens: list[int] | None = None,
+                      warmth: float = 0.0) -> list[str]:
         if self.first_prompt is None and prompts:
             self.first_prompt = prompts[len(prompts) // 2]
-        return super().generate_many(prompts, **kwargs)
+        return super().generate_many(prompts, seeds=seeds, max_tokens=max_tokens, stop=stop,
+                                     min_tokens=min_tokens, warmth=warmth)
 
 
 def narratives() -> pd.DataFrame:

@@ -41,6 +41,7 @@ class _Seq:
     batch_index: int = -1
     next_token: int | None = None
     slot: int = -1
+    temperature: float = 0.8
     run: int = 0  # the run of prompts sharing this prompt's prefix
     shared: int = 0  # that prefix's length in tokens
 
@@ -117,8 +118,10 @@ class BatchDecoder:
         max_tokens: Sequence[int],
         stop: Sequence[str],
         min_tokens: Sequence[int] | None = None,
+        warmth: float = 0.0,
     ) -> list[str]:
-        """Completions in prompt order; none ends before its ``min_tokens``.
+        """Completions in prompt order; none ends before its ``min_tokens``; sampled at the
+        decoder's temperature plus ``warmth`` (retries sample more freely).
 
         Continuous batching: up to ``n_seq`` prompts decode together, and a finished one's
         slot takes the next prompt at once. Consecutive prompts that share most of their
@@ -132,7 +135,7 @@ class BatchDecoder:
         llama_cpp.llama_memory_clear(self.memory, True)
         floors = list(min_tokens) if min_tokens is not None else [0] * len(prompts)
         queue = [
-            _Seq(i, self._tokens(p, m), s, m, min(f, m))
+            _Seq(i, self._tokens(p, m), s, m, min(f, m), temperature=self.temperature + warmth)
             for i, (p, s, m, f) in enumerate(
                 zip(prompts, seeds, max_tokens, floors, strict=True))
         ]
@@ -215,7 +218,7 @@ class BatchDecoder:
             waiting.pop()
             self._hold(seq)
             slots[slot] = seq
-            seq.sampler = self._sampler(seq.seed)
+            seq.sampler = self._sampler(seq.seed, seq.temperature)
             seq.slot = slot
             if seq.shared > 0:
                 llama_cpp.llama_memory_seq_cp(self.memory, self.n_seq, slot, -1, -1)
@@ -274,7 +277,7 @@ class BatchDecoder:
         self.continued += 1
         return self.space_token
 
-    def _sampler(self, seed: int) -> Any:
+    def _sampler(self, seed: int, temperature: float) -> Any:
         from llama_cpp._internals import LlamaSampler
 
         sampler = LlamaSampler()
@@ -288,7 +291,7 @@ class BatchDecoder:
         sampler.add_top_k(40)
         sampler.add_top_p(self.top_p, 1)
         sampler.add_min_p(0.05, 1)
-        sampler.add_temp(self.temperature)
+        sampler.add_temp(temperature)
         sampler.add_dist(seed & 0xFFFFFFFF)
         return sampler
 

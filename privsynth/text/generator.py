@@ -117,12 +117,13 @@ class LlamaGenerator:
         metadata = getattr(self._load(), "metadata", None) or {}
         return bool(metadata.get("tokenizer.chat_template"))
 
-    def generate(self, prompt: str, *, seed: int, max_tokens: int, stop: list[str]) -> str:
+    def generate(self, prompt: str, *, seed: int, max_tokens: int, stop: list[str],
+                 warmth: float = 0.0) -> str:
         llm = self._load()
         chat = self.chat
         options = {
             "max_tokens": max_tokens,
-            "temperature": self.temperature,
+            "temperature": self.temperature + warmth,
             "top_p": self.top_p,
             "stop": stop,
             "seed": seed,
@@ -146,15 +147,16 @@ class LlamaGenerator:
 
     def generate_many(
         self, prompts: list[str], *, seeds: list[int], max_tokens: list[int], stop: list[str],
-        min_tokens: list[int] | None = None,
+        min_tokens: list[int] | None = None, warmth: float = 0.0,
     ) -> list[str]:
         """Completions for several prompts; batched unless batching is off or prompts go
         through a chat template. The batched decoder writes each text to at least its
         ``min_tokens``; the single-stream path (chat models, batching off) cannot hold a
-        model to a length, and stops where the model stops."""
+        model to a length, and stops where the model stops. ``warmth`` is added to the
+        temperature (a retry)."""
         if self.batch_sequences <= 1 or self.chat:
             return [
-                self.generate(p, seed=s, max_tokens=m, stop=stop)
+                self.generate(p, seed=s, max_tokens=m, stop=stop, warmth=warmth)
                 for p, s, m in zip(prompts, seeds, max_tokens, strict=True)
             ]
         from privsynth.text.batch import BatchDecoder
@@ -184,7 +186,7 @@ class LlamaGenerator:
         before, overruled = self._batch.tokens_generated, self._batch.continued
         start = time.perf_counter()
         texts = self._batch.generate(prompts, seeds=seeds, max_tokens=max_tokens, stop=stop,
-                                     min_tokens=min_tokens)
+                                     min_tokens=min_tokens, warmth=warmth)
         self.seconds += time.perf_counter() - start
         self.tokens_generated += self._batch.tokens_generated - before
         self.early_ends_overruled += self._batch.continued - overruled

@@ -38,6 +38,9 @@ MIN_EXEMPLAR_CHARS = 300
 MIN_GROUP_LENGTHS = 5
 # Tokens per English word for the small models privsynth ships with (gemma-3 tokenizer).
 TOKENS_PER_WORD = 1.4
+# Each retry samples this much hotter than the last: a small model that copied its examples or
+# echoed the prompt's scaffolding does it less at a higher temperature.
+RETRY_WARMTH = 0.35
 MAX_EXEMPLAR_CHARS = 1500
 MAX_RECORD_LEVELS = 20
 MAX_RECORD_COLUMNS = 4
@@ -344,6 +347,7 @@ class TextSynthesizer:
                 [prompts[i] for i in pending],
                 [seeds.row_seed(self.seed, offset + i, attempt) for i in pending],
                 [limits[i] for i in pending],
+                RETRY_WARMTH * attempt,
             )
             for i, raw in zip(pending, raws, strict=True):
                 text, repairs = self.filter_.salvage(" ".join(raw.split()))
@@ -363,18 +367,25 @@ class TextSynthesizer:
         return accepted
 
     def _complete(self, prompts: list[str], seeds: list[int],
-                  limits: list[tuple[int, int]]) -> list[str]:
+                  limits: list[tuple[int, int]], warmth: float = 0.0) -> list[str]:
         """Raw completions: batched when the generator can decode several prompts at once.
         A generator that takes ``min_tokens`` writes on past its early stops to the row's
-        fewest tokens; one that does not stops where it stops."""
+        fewest tokens; one that does not stops where it stops. One that takes ``warmth``
+        samples a retry more freely (a model that copied its examples, copies less)."""
         many = getattr(self.generator, "generate_many", None)
         most = [m for _, m in limits]
         if many is not None:
-            floors = {"min_tokens": [f for f, _ in limits]} if _takes_min_tokens(many) else {}
-            if floors or len(prompts) > 1:
-                return list(many(prompts, seeds=seeds, max_tokens=most, stop=["\n"], **floors))
+            extra: dict[str, Any] = {}
+            if _takes(many, "min_tokens"):
+                extra["min_tokens"] = [f for f, _ in limits]
+            if warmth and _takes(many, "warmth"):
+                extra["warmth"] = warmth
+            if extra or len(prompts) > 1:
+                return list(many(prompts, seeds=seeds, max_tokens=most, stop=["\n"], **extra))
+        one = self.generator.generate
+        warm = {"warmth": warmth} if warmth and _takes(one, "warmth") else {}
         return [
-            self.generator.generate(p, seed=seed, max_tokens=m, stop=["\n"])
+            one(p, seed=seed, max_tokens=m, stop=["\n"], **warm)
             for p, seed, m in zip(prompts, seeds, most, strict=True)
         ]
 
@@ -452,11 +463,13 @@ class TextSynthesizer:
         }
 
 
-def _takes_min_tokens(method: Any) -> bool:
+def _takes(method: Any, name: str) -> bool:
+    """Whether a generator's method takes the keyword ``name`` (plug-in generators may
+    predate it)."""
     import inspect
 
     try:
-        return "min_tokens" in inspect.signature(method).parameters
+        return name in inspect.signature(method).parameters
     except (TypeError, ValueError):
         return False
 
