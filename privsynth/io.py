@@ -188,11 +188,22 @@ def _read_csv_text(p: Path, sep: str) -> pd.DataFrame:
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
+# Cells that stand for a missing number in a column of numbers ("?" in census tables).
+MISSING_MARKS = frozenset({"?", "-", "--", "."})
+# ... when they are at most this share of the column's cells.
+MAX_MISSING_MARKS = 0.05
+
+
 def _infer_csv_column(s: pd.Series) -> pd.Series:
-    """Numbers become numbers unless a leading zero says they are codes (zip codes, IDs)."""
+    """Numbers become numbers unless a leading zero says they are codes (zip codes, IDs). A
+    few "?" or "-" cells among numbers are missing numbers."""
     values = s.dropna().str.strip()
     if values.empty:
         return s
+    marks = values.isin(MISSING_MARKS)
+    if marks.any() and marks.mean() <= MAX_MISSING_MARKS and not marks.all() and \
+            pd.to_numeric(values[~marks], errors="coerce").notna().all():
+        return _infer_csv_column(s.where(~s.str.strip().isin(MISSING_MARKS)))
     lowered = values.str.lower()
     if lowered.isin(["true", "false"]).all():
         return s.map(lambda v: v if pd.isna(v) else v.strip().lower() == "true").astype("boolean")

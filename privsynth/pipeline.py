@@ -227,7 +227,8 @@ def synthesize_tables(
     forbidden = real_identifiers([ts.tables], metas) | identifier_values(
         pd.concat([ts.tables[t][k].astype(str) for t in ts.tables for k in ts.keys_of(t)]))
     synth = RelationalSynthesizer(ts, metas, config, lookups).fit(train, ts.tables, forbidden)
-    synthetic = synth.strip(synth.sample())
+    # The set is synthesized at the input's size: the held-out people are replaced too.
+    synthetic = synth.strip(synth.sample(scale=(n_train + n_holdout) / max(n_train, 1)))
     clock.lap("tabular")
     released = {}
     for k, name in enumerate(ts.order()):

@@ -103,10 +103,10 @@ def ks_similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(1 - np.max(np.abs(fa - fb)))
 
 
-def relation_results(ts: TableSet, real: dict[str, pd.DataFrame], train: dict[str, pd.DataFrame],
+def relation_results(ts: TableSet, real: dict[str, pd.DataFrame],
                      synthetic: dict[str, pd.DataFrame], config: Config) -> list[CheckResult]:
-    """Integrity and key replay against every real row; children per parent against the
-    training rows, which the synthetic tables mirror in size."""
+    """Integrity, key replay and children per parent, against every real row (the set is
+    synthesized at the input's size)."""
     integrity, replayed, similarity = {}, {}, {}
     for r in ts.relations:
         fk = synthetic[r.child][r.foreign_key].dropna()
@@ -115,9 +115,9 @@ def relation_results(ts: TableSet, real: dict[str, pd.DataFrame], train: dict[st
         real_keys = set(real[r.parent][r.key].astype(str))
         out_keys = pd.concat([synthetic[r.parent][r.key], fk]).astype(str)
         replayed[str(r)] = int(out_keys.isin(real_keys).sum())
-        if min(len(train[r.parent]), len(synthetic[r.parent])) >= MIN_TABLE_ROWS:
+        if min(len(real[r.parent]), len(synthetic[r.parent])) >= MIN_TABLE_ROWS:
             similarity[str(r)] = ks_similarity(
-                children_per_parent(train, r.parent, r.key, r.child, r.foreign_key),
+                children_per_parent(real, r.parent, r.key, r.child, r.foreign_key),
                 children_per_parent(synthetic, r.parent, r.key, r.child, r.foreign_key))
     gate = config.gate
     worst = min(integrity.values())
@@ -173,6 +173,6 @@ def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: froz
                                  config)
     whole = {t: pd.concat([train[t], holdout[t]]) if t not in lookups else train[t]
              for t in train}
-    results += relation_results(ts, whole, train, synthetic, config)
+    results += relation_results(ts, whole, synthetic, config)
     section = {name: int(len(frame)) for name, frame in frames.items()}
     return results, {"entities": section, "entity_columns": list(frames["train"].columns)}

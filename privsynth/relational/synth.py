@@ -198,7 +198,9 @@ class RelationalSynthesizer:
             rng = seeds.rng(self.config.seed, Stream.RELATIONAL_MATCH, k)
             model = self.models_[name]
             if not plan.parents:
-                n = max(1, int(round(self.sizes_[name] * scale)))
+                # A reference table keeps its size; the people's tables follow ``scale``.
+                n = max(1, int(round(self.sizes_[name] * (1 if name in self.lookups
+                                                          else scale))))
                 rows = self._draw(model, plan, n, k)
             else:
                 rows = self._children(name, plan, out, k, rng)
