@@ -118,7 +118,7 @@ def test_a_copied_set_of_tables_is_refused_at_the_level_of_people(people) -> Non
 
 
 def test_an_independent_set_of_people_is_released(people) -> None:
-    other = linked_tables(800, seed=4, id_offset=5_000_000)
+    other = linked_tables(1_000, seed=4, id_offset=5_000_000)  # the input's size, as made
     results, decision = _judged(people, lambda train: other)
     assert decision.released, decision.reasons
     assert results["real_keys_in_output"].value == 0
