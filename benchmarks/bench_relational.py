@@ -107,7 +107,7 @@ def run_hma(tables: dict[str, pd.DataFrame], relations: list[dict[str, str]],
     keys = {t: k for t, k in PRIMARY_KEYS.items() if t in tables}
     synth = HMASynthesizer(sdv_metadata(tables, relations, keys), verbose=False)
     synth.fit(tables)
-    return synth.sample(scale=1.0), {}
+    return synth.sample_scale(scale=1.0), {}
 
 
 def contender(name: str, schema: str) -> dict[str, Any]:
