@@ -109,7 +109,8 @@ class NearestReal:
         brings of its own, which would put it nearer the real texts than a real text is to
         its twin (whose own pairs are in the vocabulary): on a column of short random
         phrases, 15% of fresh phrases from the same source looked too close. So the new
-        text's length counts its unseen terms too, at the weight of a term no real text has."""
+        text's length counts its unseen terms too, at the weight of a term no real text has.
+        The exemplars' mask is not new content: a copy of an edited exemplar stays a copy."""
         if self.vectorizer_ is None:
             return 0.0, 1.0
         v = self.vectorizer_.transform([text])  # type: ignore[attr-defined]
@@ -128,11 +129,12 @@ class NearestReal:
         vocabulary, idf = vec.vocabulary_, vec.idf_  # type: ignore[attr-defined]
         unseen_idf = float(np.log((1 + self.matrix_.shape[0]) / 1) + 1)
         seen = unseen = 0.0
+        mask = MASK.lower()
         for term, tf in terms.items():
             weight = 1 + np.log(tf)
             if term in vocabulary:
                 seen += (weight * idf[vocabulary[term]]) ** 2
-            else:
+            elif mask not in term.lower():
                 unseen += (weight * unseen_idf) ** 2
         return float(np.sqrt(seen / (seen + unseen))) if seen else 1.0
 
