@@ -52,27 +52,10 @@ def render_html(report: dict[str, Any]) -> str:
         from privsynth.report.tables_html import render_tables_html
 
         return render_tables_html(report)
-    d = report["decision"]
-    verdict_cls = "released" if d["released"] else "withheld"
-    verdict = (
-        "RELEASED: the synthetic data passed every check in the policy."
-        if d["released"]
-        else "WITHHELD: the synthetic data was not released."
-    )
     inp = report["input"]
     parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">",
-        f"<title>privsynth audit report {_e(report['report_id'])}</title><style>{_CSS}</style>",
-        "</head><body>",
-        f"<h1>privsynth audit report</h1><p class='muted'>Report {_e(report['report_id'])} · "
-        f"schema {_e(report['schema_version'])} · {_e(report['created_at'])}</p>",
-        f"<section id='verdict'><h2>1. Verdict</h2><div class='verdict {verdict_cls}'>"
-        f"<strong>{verdict}</strong><ul>",
-        *[f"<li>{_reason_link(r)}</li>" for r in d["reasons"]],
-        "</ul></div></section>",
+        *page_head(report, "privsynth audit report"),
+        *verdict_section(report["decision"], "data", "was"),
         "<section id='input'><h2>2. Input</h2><table>",
         *[f"<tr><th>{_e(k)}</th><td>{_fmt(v)}</td></tr>" for k, v in inp.items()],
         "</table>",
@@ -104,13 +87,47 @@ def render_html(report: dict[str, Any]) -> str:
         "</section>",
         "<section id='reproducibility'><h2>8. Reproducibility</h2>",
         f"<pre>{_e(json.dumps(report['provenance'], indent=2))}</pre></section>",
-        "<section id='signoff'><h2>9. Sign-off</h2><table class='sign'>",
+        *signoff(9),
+    ]
+    return "\n".join(parts)
+
+
+def page_head(report: dict[str, Any], title: str) -> list[str]:
+    """The document's head (no scripts, nothing fetched) and its title line."""
+    return [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; img-src data:\">",
+        f"<title>privsynth audit report {_e(report['report_id'])}</title><style>{_CSS}</style>",
+        "</head><body>",
+        f"<h1>{_e(title)}</h1><p class='muted'>Report {_e(report['report_id'])} · "
+        f"schema {_e(report['schema_version'])} · {_e(report['created_at'])}</p>",
+    ]
+
+
+def verdict_section(decision: dict[str, Any], what: str, verb: str) -> list[str]:
+    """Section 1: released or withheld, with the reasons linked to their checks."""
+    released = decision["released"]
+    verdict = (f"RELEASED: the synthetic {what} passed every check in the policy." if released
+               else f"WITHHELD: the synthetic {what} {verb} not released.")
+    return [
+        f"<section id='verdict'><h2>1. Verdict</h2><div class='verdict "
+        f"{'released' if released else 'withheld'}'><strong>{verdict}</strong><ul>",
+        *[f"<li>{_reason_link(r)}</li>" for r in decision["reasons"]],
+        "</ul></div></section>",
+    ]
+
+
+def signoff(number: int) -> list[str]:
+    """The last section, for the reviewer's hand, and the end of the page."""
+    return [
+        f"<section id='signoff'><h2>{number}. Sign-off</h2><table class='sign'>",
         "<tr><th style='width:30%'>Reviewer name</th><td></td></tr><tr><th>Role</th><td></td></tr>",
         "<tr><th>Decision accepted (yes/no)</th><td></td></tr><tr><th>Date</th><td></td></tr>",
         "<tr><th>Signature</th><td></td></tr></table></section>",
         "</body></html>",
     ]
-    return "\n".join(parts)
 
 
 COLLAPSE_AFTER = 30

@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from privsynth.report.html import _CSS, _check_table, _e, _fmt, _notes, _reason_link
+from privsynth.report.html import (
+    _check_table,
+    _e,
+    _fmt,
+    _notes,
+    page_head,
+    signoff,
+    verdict_section,
+)
 
 BOX_W, BOX_H, GAP_X, GAP_Y = 170, 46, 60, 70
 
@@ -68,28 +76,13 @@ def _table_section(t: dict[str, Any], checks: list[dict[str, Any]]) -> str:
 
 
 def render_tables_html(report: dict[str, Any]) -> str:
-    d = report["decision"]
-    verdict_cls = "released" if d["released"] else "withheld"
-    verdict = ("RELEASED: the synthetic tables passed every check in the policy."
-               if d["released"] else "WITHHELD: the synthetic tables were not released.")
     checks = report["checks"]
     entity = [c for c in checks if c["details"].get("unit") == "entity"]
     relational = [c for c in checks if c["details"].get("per_relation") is not None]
     ents = report["entities"]
     return "\n".join([
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">",
-        f"<title>privsynth audit report {_e(report['report_id'])}</title><style>{_CSS}</style>",
-        "</head><body>",
-        f"<h1>privsynth audit report: linked tables</h1><p class='muted'>Report "
-        f"{_e(report['report_id'])} · schema {_e(report['schema_version'])} · "
-        f"{_e(report['created_at'])}</p>",
-        f"<section id='verdict'><h2>1. Verdict</h2><div class='verdict {verdict_cls}'>"
-        f"<strong>{verdict}</strong><ul>",
-        *[f"<li>{_reason_link(r)}</li>" for r in d["reasons"]],
-        "</ul></div></section>",
+        *page_head(report, "privsynth audit report: linked tables"),
+        *verdict_section(report["decision"], "tables", "were"),
         "<section id='schema'><h2>2. Tables and relations</h2>",
         schema_svg(report["tables"], report["relations"]),
         "<table><tr><th>Parent key</th><th>Foreign key</th><th>Orphan rows</th></tr>",
@@ -110,9 +103,5 @@ def render_tables_html(report: dict[str, Any]) -> str:
         f"<pre>{_e(json.dumps(report['method'], indent=2))}</pre></section>",
         "<section id='reproducibility'><h2>7. Reproducibility</h2>",
         f"<pre>{_e(json.dumps(report['provenance'], indent=2))}</pre></section>",
-        "<section id='signoff'><h2>8. Sign-off</h2><table class='sign'>",
-        "<tr><th style='width:30%'>Reviewer name</th><td></td></tr><tr><th>Role</th><td></td></tr>",
-        "<tr><th>Decision accepted (yes/no)</th><td></td></tr><tr><th>Date</th><td></td></tr>",
-        "<tr><th>Signature</th><td></td></tr></table></section>",
-        "</body></html>",
+        *signoff(8),
     ])
