@@ -127,7 +127,8 @@ def judge(real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
           relations: list[dict[str, str]]) -> dict[str, Any]:
     from sdmetrics.reports.multi_table import QualityReport
 
-    from privsynth.relational.evaluate import children_per_parent, ks_similarity
+    from privsynth.relational.evaluate import ks_similarity
+    from privsynth.relational.schema import Relation, children_per_parent
 
     keys = {t: k for t, k in PRIMARY_KEYS.items() if t in real}
     md = sdv_metadata(real, relations, keys).to_dict()
@@ -145,9 +146,10 @@ def judge(real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
     per_relation, integrity = {}, {}
     for rel in relations:
         parent, key, child, fk = split(rel)
+        r = Relation.from_config(rel)
         per_relation[rel["child"]] = round(ks_similarity(
-            children_per_parent(real, parent, key, child, fk),
-            children_per_parent(synthetic, parent, key, child, fk)), 4)
+            children_per_parent(real, r).astype(float),
+            children_per_parent(synthetic, r).astype(float)), 4)
         fks = synthetic[child][fk].dropna()
         integrity[rel["child"]] = round(float(fks.isin(synthetic[parent][key]).mean()), 4)
     props = report.get_properties()

@@ -31,7 +31,7 @@ from privsynth.config import Config
 from privsynth.metadata import TableMetadata
 from privsynth.metrics.identifiers import identifier_values
 from privsynth.relational.entities import entity_frame, entity_roles
-from privsynth.relational.schema import TableSet
+from privsynth.relational.schema import TableSet, children_per_parent
 from privsynth.schema import infer_schema
 from privsynth.vocab import NUMERIC_KINDS, Category, Goal
 
@@ -88,12 +88,6 @@ def table_results(name: str, meta: TableMetadata, modelled: list[str], train: pd
             if r.category != Category.PRIVACY]
 
 
-def children_per_parent(tables: dict[str, pd.DataFrame], parent: str, key: str, child: str,
-                        foreign_key: str) -> np.ndarray:
-    counts = tables[child][foreign_key].value_counts()
-    return tables[parent][key].map(counts).fillna(0).to_numpy(dtype=np.float64)
-
-
 def ks_similarity(a: np.ndarray, b: np.ndarray) -> float:
     if not len(a) or not len(b):
         return float("nan")
@@ -117,8 +111,8 @@ def relation_results(ts: TableSet, real: dict[str, pd.DataFrame],
         replayed[str(r)] = int(out_keys.isin(real_keys).sum())
         if min(len(real[r.parent]), len(synthetic[r.parent])) >= MIN_TABLE_ROWS:
             similarity[str(r)] = ks_similarity(
-                children_per_parent(real, r.parent, r.key, r.child, r.foreign_key),
-                children_per_parent(synthetic, r.parent, r.key, r.child, r.foreign_key))
+                children_per_parent(real, r).astype(np.float64),
+                children_per_parent(synthetic, r).astype(np.float64))
     gate = config.gate
     worst = min(integrity.values())
     least = min(similarity.values(), default=float("nan"))

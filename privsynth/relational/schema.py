@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from privsynth.errors import InputError
@@ -69,6 +70,12 @@ class TableSet:
             done.append(ready[0])
             waiting.remove(ready[0])
         return done
+
+
+def children_per_parent(tables: dict[str, pd.DataFrame], r: Relation) -> np.ndarray:
+    """For each row of ``r``'s parent table, how many rows of its child table refer to it."""
+    counts = tables[r.child][r.foreign_key].value_counts()
+    return tables[r.parent][r.key].map(counts).fillna(0).to_numpy(dtype=np.int64)
 
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:

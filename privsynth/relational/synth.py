@@ -39,7 +39,7 @@ from privsynth.metadata import TableMetadata
 from privsynth.metrics.distance import MixedEncoder
 from privsynth.metrics.identifiers import normalise
 from privsynth.pii.fakes import fill_shape
-from privsynth.relational.schema import Relation, TableSet
+from privsynth.relational.schema import Relation, TableSet, children_per_parent
 from privsynth.schema import ColumnSchema, infer_schema, target_like
 from privsynth.seeds import Stream
 from privsynth.tabular.structured import StructuredSynthesizer
@@ -108,15 +108,12 @@ class RelationalSynthesizer:
         rows = train[name]
         frame = rows[plan.modelled].copy()
         for r in plan.children:
-            counts = train[r.child][r.foreign_key].value_counts()
-            frame[count_column(r)] = rows[r.key].map(counts).fillna(0).astype("int64").to_numpy()
+            frame[count_column(r)] = children_per_parent(train, r)
         keep = np.ones(len(rows), dtype=bool)
         for r in plan.parents:
-            parent = train[r.parent].set_index(r.key)
-            found = rows[r.foreign_key].isin(parent.index).to_numpy()
-            if r is plan.parents[0]:
-                keep &= found
             parent_frame = self._with_counts(r.parent, train)
+            if r is plan.parents[0]:
+                keep &= rows[r.foreign_key].isin(parent_frame.index).to_numpy()
             for c in self.context_of(r):
                 frame[context_column(r, c)] = rows[r.foreign_key].map(
                     parent_frame[c]).to_numpy()
@@ -134,8 +131,7 @@ class RelationalSynthesizer:
         rows = train[name]
         out = rows.copy()
         for c in self.plans[name].children:
-            counts = train[c.child][c.foreign_key].value_counts()
-            out[count_column(c)] = rows[c.key].map(counts).fillna(0).astype("int64")
+            out[count_column(c)] = children_per_parent(train, c)
         key = next(r.key for r in self.tables.children_of(name))
         return out.set_index(key)
 
