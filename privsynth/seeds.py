@@ -36,6 +36,7 @@ class Stream(IntEnum):
     RELATIONAL_MATCH = 8117  # matching children to parents, surrogate keys
     ENTITY_SPLIT = 8123
     RELATIONAL_FAKES = 8129  # one table's identifier fakes
+    RELATIONAL_CHECKS = 8137  # the pairs a relational check samples
 
 
 # The value each stream feeds the generator: the salts of earlier releases, kept so a seed

@@ -7,8 +7,11 @@
 - Fidelity per table: column shapes, pair trends, detection and ML utility, named
   ``table:check``.
 - Relations: referential integrity (every foreign key has its parent), real key values in
-  the output (none may appear), and the similarity of the children-per-parent distribution
-  (1 - the Kolmogorov-Smirnov distance), judged like a column's shape.
+  the output (none may appear), the similarity of the children-per-parent distribution
+  (1 - the Kolmogorov-Smirnov distance), judged like a column's shape, the same for the
+  days between a parent's consecutive events (an ordered child table), and parent-child
+  trends: each parent column's association with each aggregate of its children (their
+  count, the mean of each number), compared between the sets, judged like the pair trends.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from privsynth import seeds
 from privsynth.checks.base import FAIL, NOT_APPLICABLE, PASS, CheckContext, CheckResult
-from privsynth.checks.fidelity.column_shapes import ColumnShapes
+from privsynth.checks.fidelity.column_shapes import ColumnShapes, pool_levels
 from privsynth.checks.fidelity.detection import Detection
 from privsynth.checks.fidelity.pair_trends import ColumnPairTrends
 from privsynth.checks.fidelity.utility import MlUtility
@@ -31,8 +35,10 @@ from privsynth.config import Config
 from privsynth.metadata import TableMetadata
 from privsynth.metrics.identifiers import identifier_values
 from privsynth.relational.entities import entity_frame, entity_roles
-from privsynth.relational.schema import TableSet, children_per_parent
-from privsynth.schema import infer_schema
+from privsynth.relational.events import event_gaps, event_tables
+from privsynth.relational.schema import Relation, TableSet, children_per_parent
+from privsynth.schema import infer_schema, to_model_frame
+from privsynth.seeds import Stream
 from privsynth.vocab import NUMERIC_KINDS, Category, Goal
 
 # Fewer rows than this (a table of branches) say nothing about a table's shape: its
@@ -40,6 +46,8 @@ from privsynth.vocab import NUMERIC_KINDS, Category, Goal
 # per parent.
 MIN_TABLE_ROWS = 30
 TABLE_CHECKS = (ColumnShapes, ColumnPairTrends, Detection, MlUtility)
+# Parent-child pairs judged per relation, at most (a seeded choice beyond).
+MAX_TREND_PAIRS = 60
 
 
 def entity_metadata(frame: pd.DataFrame, metas: dict[str, TableMetadata],
@@ -97,10 +105,11 @@ def ks_similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(1 - np.max(np.abs(fa - fb)))
 
 
-def relation_results(ts: TableSet, real: dict[str, pd.DataFrame],
-                     synthetic: dict[str, pd.DataFrame], config: Config) -> list[CheckResult]:
-    """Integrity, key replay and children per parent, against every real row (the set is
-    synthesized at the input's size)."""
+def relation_results(ts: TableSet, metas: dict[str, TableMetadata],
+                     real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
+                     config: Config) -> list[CheckResult]:
+    """Integrity, key replay, children per parent and the gaps between events, against
+    every real row (the set is synthesized at the input's size)."""
     integrity, replayed, similarity = {}, {}, {}
     for r in ts.relations:
         fk = synthetic[r.child][r.foreign_key].dropna()
@@ -113,6 +122,12 @@ def relation_results(ts: TableSet, real: dict[str, pd.DataFrame],
             similarity[str(r)] = ks_similarity(
                 children_per_parent(real, r).astype(np.float64),
                 children_per_parent(synthetic, r).astype(np.float64))
+    gaps = {}
+    for name, events in event_tables(ts, metas).items():
+        real_gaps = event_gaps(real[name], events, metas[name])
+        if len(real_gaps) >= MIN_TABLE_ROWS:
+            gaps[str(events)] = ks_similarity(real_gaps,
+                                              event_gaps(synthetic[name], events, metas[name]))
     gate = config.gate
     worst = min(integrity.values())
     least = min(similarity.values(), default=float("nan"))
@@ -129,7 +144,115 @@ def relation_results(ts: TableSet, real: dict[str, pd.DataFrame],
                 gate.min_column_similarity, least, similarity,
                 "1 - the Kolmogorov-Smirnov distance between the real and synthetic "
                 "distributions of children per parent row, for the worst relation."),
+        _result("event_gap_similarity", Category.FIDELITY, Goal.AT_LEAST,
+                gate.min_column_similarity, min(gaps.values(), default=float("nan")), gaps,
+                "1 - the Kolmogorov-Smirnov distance between the real and synthetic "
+                "distributions of the days between consecutive events of a parent (a child "
+                "table with a date and, on average, at least 1.5 rows per parent), for the "
+                "worst such table."),
     ]
+
+
+def child_aggregates(tables: dict[str, pd.DataFrame], r: Relation,
+                     meta: TableMetadata) -> pd.DataFrame:
+    """Per parent row (in the parent's order): its children's count and the mean of each of
+    their modelled numbers and dates (missing for a parent without children)."""
+    parent_keys = tables[r.parent][r.key]
+    child = tables[r.child]
+    out = {f"{r.child}.rows": children_per_parent(tables, r).astype(float)}
+    numbers = [c.name for c in meta.columns if c.name in meta.modelled
+               and c.kind in NUMERIC_KINDS and c.name != r.foreign_key]
+    if numbers:
+        model = to_model_frame(child[numbers], meta.schema)
+        means = model.groupby(child[r.foreign_key].to_numpy()).mean()
+        for col in numbers:
+            out[f"{r.child}.{col}.mean"] = parent_keys.map(means[col]).to_numpy(dtype=float)
+    return pd.DataFrame(out, index=parent_keys.index)
+
+
+def correlation_ratio(categories: pd.Series, values: pd.Series) -> float:
+    """How much of a number's variance its category explains (eta, 0 to 1); NaN without
+    two levels or any variance."""
+    known = categories.notna().to_numpy() & values.notna().to_numpy()
+    groups, x = categories[known].to_numpy(), values[known].to_numpy(dtype=float)
+    if len(x) < 2 or len(set(groups)) < 2:
+        return float("nan")
+    total = float(((x - x.mean()) ** 2).sum())
+    if total == 0:
+        return float("nan")
+    frame = pd.DataFrame({"g": groups, "x": x}).groupby("g")["x"].agg(["mean", "size"])
+    between = float((frame["size"] * (frame["mean"] - x.mean()) ** 2).sum())
+    return float(np.sqrt(between / total))
+
+
+def trend_similarity(real: tuple[pd.Series, pd.Series], syn: tuple[pd.Series, pd.Series],
+                     numeric: bool) -> float:
+    """How alike a parent column's association with a child aggregate is in the two sets:
+    1 - |difference of Pearson correlations| / 2 for a number, 1 - |difference of
+    correlation ratios| for a category (both 1 when neither set has one, 0.5 when one
+    lacks it)."""
+    if numeric:
+        a = real[0].corr(real[1])
+        b = syn[0].corr(syn[1])
+        spread = 2.0
+    else:
+        a, b = correlation_ratio(*real), correlation_ratio(*syn)
+        spread = 1.0
+    if pd.isna(a) or pd.isna(b):
+        return 1.0 if pd.isna(a) and pd.isna(b) else 0.5
+    return 1 - abs(float(a) - float(b)) / spread
+
+
+def trend_results(ts: TableSet, metas: dict[str, TableMetadata],
+                  real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
+                  config: Config) -> CheckResult:
+    """Parent-child trends: the mean similarity of (parent column, child aggregate)
+    associations over the relations with enough parents."""
+    rng = np.random.default_rng(seeds.derive(config.seed, Stream.RELATIONAL_CHECKS, 0))
+    per_relation: dict[str, float] = {}
+    worst: dict[str, float] = {}
+    for r in ts.relations:
+        if min(len(real[r.parent]), len(synthetic[r.parent])) < MIN_TABLE_ROWS:
+            continue
+        meta = metas[r.parent]
+        keys = set(ts.keys_of(r.parent))
+        own = [c for c in meta.modelled if c not in keys]
+        if not own:
+            continue
+        frames = []
+        for tables in (real, synthetic):
+            parents = to_model_frame(tables[r.parent][own], meta.schema)
+            frames.append((parents.reset_index(drop=True),
+                           child_aggregates(tables, r, metas[r.child]).reset_index(drop=True)))
+        pairs = [(p, a) for p in own for a in frames[0][1].columns]
+        if len(pairs) > MAX_TREND_PAIRS:
+            pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), MAX_TREND_PAIRS,
+                                                         replace=False))]
+        scores = {}
+        for p, a in pairs:
+            numeric = meta.schema[p].kind in NUMERIC_KINDS
+            (rp, ra), (sp, sa) = frames
+            if not numeric:
+                rp_p, sp_p = pool_levels(rp[p], sp[p], config.tabular.rare_category_min_count)
+            else:
+                rp_p, sp_p = rp[p], sp[p]
+            scores[f"{p} | {a}"] = round(trend_similarity((rp_p, ra[a]), (sp_p, sa[a]),
+                                                          numeric), 4)
+        per_relation[str(r)] = float(np.mean(list(scores.values())))
+        worst.update({f"{r}: {k}": v for k, v in scores.items()})
+    value = float(np.mean(list(per_relation.values()))) if per_relation else float("nan")
+    result = _result(
+        "parent_child_trends", Category.FIDELITY, Goal.AT_LEAST,
+        config.gate.min_pair_similarity, value, per_relation,
+        "Mean over relations of the mean similarity of (parent column, child aggregate) "
+        "associations: a parent's column against its children's count and the mean of each "
+        "of their numbers; 1 - |difference of Pearson correlations| / 2 for a numeric "
+        "parent column, 1 - |difference of correlation ratios| for a category, synthetic "
+        "set against the real one.")
+    if result.status != NOT_APPLICABLE:
+        lowest = dict(sorted(worst.items(), key=lambda kv: kv[1])[:5])
+        result = dataclasses.replace(result, details={**result.details, "worst_pairs": lowest})
+    return result
 
 
 def _result(name: str, category: Category, goal: Goal, threshold: float, value: float,
@@ -167,6 +290,7 @@ def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: froz
                                  config)
     whole = {t: pd.concat([train[t], holdout[t]]) if t not in lookups else train[t]
              for t in train}
-    results += relation_results(ts, whole, synthetic, config)
+    results += relation_results(ts, metas, whole, synthetic, config)
+    results.append(trend_results(ts, metas, whole, synthetic, config))
     section = {name: int(len(frame)) for name, frame in frames.items()}
     return results, {"entities": section, "entity_columns": list(frames["train"].columns)}

@@ -20,6 +20,9 @@ greedy matching on the pool's drawn parent context). Further parents of a link t
 matched the same way, their drawn counts as capacities. Every synthetic row is drawn from a
 model: no real row, and no real key, is copied.
 
+A child table of dated events (``events``: an account's payments) has each parent's events
+laid out again in their drawn order, with gaps drawn from the real gaps.
+
 Keys are fresh surrogates in the real key's format, drawn outside the real key values;
 foreign keys point at the synthetic parents' surrogates, so every foreign key has its parent.
 """
@@ -39,6 +42,7 @@ from privsynth.metadata import TableMetadata
 from privsynth.metrics.distance import MixedEncoder
 from privsynth.metrics.identifiers import normalise
 from privsynth.pii.fakes import fill_shape
+from privsynth.relational.events import date_span, event_gaps, event_tables, lay_out
 from privsynth.relational.schema import Relation, TableSet, children_per_parent
 from privsynth.schema import ColumnSchema, infer_schema, target_like
 from privsynth.seeds import Stream
@@ -152,6 +156,11 @@ class RelationalSynthesizer:
         self.child_rows_ = {str(r): int(train[r.child][r.foreign_key].isin(
             train[r.parent][r.key]).sum()) for r in self.tables.relations}
         self.count_cells_: dict[str, tuple[str, dict[str, np.ndarray]]] = {}
+        # Ordered children: the real gaps between a parent's events, and the dates' span.
+        self.events_ = event_tables(self.tables, self.metas)
+        self.gaps_ = {t: np.sort(event_gaps(train[t], e, self.metas[t]))
+                      for t, e in self.events_.items()}
+        self.spans_ = {t: date_span(train[t], e, self.metas[t]) for t, e in self.events_.items()}
         self.reference_counts_: dict[str, np.ndarray] = {}
         for k, (name, plan) in enumerate(self.plans.items()):
             frame = self.training_frame(name, train)
@@ -200,6 +209,16 @@ class RelationalSynthesizer:
                 rows = self._draw(model, plan, n, k)
             else:
                 rows = self._children(name, plan, out, k, rng)
+            if name in self.events_:
+                events = self.events_[name]
+                rows = lay_out(rows, events, self.metas[name], self.gaps_[name],
+                               self.spans_[name], rng)
+                # Rows in time order, so the ascending surrogate keys follow the events.
+                stamps = pd.to_datetime(rows[events.column].astype("string"),
+                                        format=self.metas[name].schema[events.column]
+                                        .datetime_format, errors="coerce")
+                rows = rows.iloc[np.argsort(stamps.to_numpy(), kind="stable")] \
+                    .reset_index(drop=True)
             self._redraw_counts(name, rows, rng)
             self._totals(name, rows, scale, rng)
             if plan.primary_key:
@@ -369,8 +388,9 @@ def match(children: pd.DataFrame, parents: pd.DataFrame, capacity: np.ndarray,
 def surrogate_keys(real: pd.Series, n: int, rng: np.random.Generator,
                    forbidden: frozenset[str] = frozenset()) -> pd.Series:
     """``n`` distinct fresh keys in the real keys' format, none of them a real key or a
-    ``forbidden`` (normalised) value: integers of the real keys' width (a digit more if that
-    width has too little room), or text with the real keys' letters and digits drawn anew."""
+    ``forbidden`` (normalised) value: ascending integers of the real keys' width (a digit
+    more if that width has too little room), or text with the real keys' letters and
+    digits drawn anew."""
     values = real.dropna()
     if pd.api.types.is_numeric_dtype(values) and (values == values.round()).all():
         taken = set(values.astype("int64").tolist())
@@ -385,7 +405,8 @@ def surrogate_keys(real: pd.Series, n: int, rng: np.random.Generator,
                 if v not in seen and str(v) not in forbidden:
                     seen.add(v)
                     out.append(v)
-        return pd.Series(out[:n], dtype="int64")
+        # Ascending, as a table's keys usually are in its row order.
+        return pd.Series(sorted(out[:n]), dtype="int64")
     templates = values.astype(str).tolist() or ["K-00000"]
     seen_text = set(templates)
     text: list[str] = []

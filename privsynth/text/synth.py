@@ -38,6 +38,11 @@ MIN_EXEMPLAR_CHARS = 300
 MIN_GROUP_LENGTHS = 5
 # Tokens per English word for the small models privsynth ships with (gemma-3 tokenizer).
 TOKENS_PER_WORD = 1.4
+# A row's text may end from LENGTH_FLOOR of its target length on, and is cut at LENGTH_CAP
+# (plus LENGTH_SLACK tokens, so a phrase of a few words is not cut mid-word).
+LENGTH_FLOOR = 0.9
+LENGTH_CAP = 1.1
+LENGTH_SLACK = 3
 # Each retry samples this much hotter than the last: a small model that copied its examples or
 # echoed the prompt's scaffolding does it less at a higher temperature.
 RETRY_WARMTH = 0.35
@@ -320,14 +325,16 @@ class TextSynthesizer:
 
     def _token_range(self, summary: GroupSummary, row_number: int) -> tuple[int, int]:
         """The row's target length, drawn from its group's real lengths (jittered by up to
-        15%), as (fewest, most) tokens: the model may not end its text before 70% of the
-        target, and is cut at 130%. ``text.max_tokens`` caps both."""
+        15%), as (fewest, most) tokens: the model may not end its text before
+        ``LENGTH_FLOOR`` of the target, and is cut at ``LENGTH_CAP``. The window is narrow
+        because the model, measured on real narratives, ends a long text soon after its floor
+        and runs a short one on to its cap. ``text.max_tokens`` caps both."""
         lengths = summary.lengths or (summary.words,)
         rng = seeds.rng(seeds.row_seed(self.seed, row_number, 0), seeds.Stream.TEXT_LENGTH)
         words = max(3.0, lengths[int(rng.integers(len(lengths)))] * rng.uniform(0.85, 1.15))
         tokens = words * TOKENS_PER_WORD
-        most = min(self.config.max_tokens, int(tokens * 1.3) + 8)
-        return min(int(tokens * 0.7), most), most
+        most = min(self.config.max_tokens, int(tokens * LENGTH_CAP) + LENGTH_SLACK)
+        return min(int(tokens * LENGTH_FLOOR), most), most
 
     def _attempts(
         self, order: list[int], prompts: dict[int, str],

@@ -3,7 +3,8 @@
 branch (a reference table: few rows, many children each) -> customer -> account -> payment,
 and advice, a link table with two parents (customer and advisor). Known dependencies: a
 customer's segment sets how many accounts they hold and the accounts' balances; an
-account's kind sets its payments' amounts."""
+account's kind sets its payments' amounts; an account's payments are events in time, about
+20 days apart."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def linked_tables(customers: int = 400, seed: int = 0, id_offset: int = 0,
         "amount": np.round(np.where(pay_kind == "savings", rng.gamma(5, 200, len(pay_acc)),
                                     rng.gamma(2, 40, len(pay_acc))), 2),
         "channel": rng.choice(["card", "transfer", "cash"], len(pay_acc)),
+        "paid_on": _event_dates(pay_acc, rng),
     })
     advisor = pd.DataFrame({"advisor_id": np.arange(1, 41) + id_offset,
                             "years": rng.integers(1, 30, 40)})
@@ -68,3 +70,14 @@ def linked_tables(customers: int = 400, seed: int = 0, id_offset: int = 0,
     })
     return {"branch": branch, "customer": customer, "account": account, "payment": payment,
             "advisor": advisor, "advice": advice}
+
+
+def _event_dates(owner: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """Each owner's events in time: a first date in 2021-2022, then gaps of about 20 days
+    (gamma), in the rows' order."""
+    start = pd.Timestamp("2021-01-01")
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    gaps = np.where(first, rng.integers(0, 730, len(owner)), np.round(rng.gamma(2.0, 10.0,
+                                                                                len(owner))))
+    days = np.cumsum(gaps) - np.maximum.accumulate(np.where(first, np.cumsum(gaps) - gaps, 0))
+    return [(start + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d") for d in days]

@@ -14,7 +14,7 @@ from privsynth.gate import decide
 from privsynth.pii.stage import metadata_of
 from privsynth.pipeline import synthesize_tables
 from privsynth.relational.entities import components, lookup_tables, split_by_entity
-from privsynth.relational.evaluate import evaluate_tables
+from privsynth.relational.evaluate import evaluate_tables, trend_results
 from privsynth.relational.scan import scan_table_set
 from privsynth.relational.schema import table_set
 from tests.relational.linked import RELATIONS, RELATIONS_TOML, linked_tables
@@ -71,6 +71,47 @@ def test_children_follow_their_parents(real, run) -> None:
     amounts = out["payment"].assign(k=out["payment"]["account_id"].map(kind)) \
         .groupby("k")["amount"].median()
     assert amounts["savings"] > 2 * amounts["current"]
+
+
+def test_parent_child_trends_tell_children_moved_to_random_parents(real, run) -> None:
+    ts = table_set(real, RELATIONS)
+    metas = {t: metadata_of(s, CFG) for t, s in scan_table_set(ts, CFG).scans.items()}
+    same = trend_results(ts, metas, real, real, CFG)
+    assert same.value == pytest.approx(1.0) and same.status == "pass"
+    moved = {k: v.copy() for k, v in real.items()}  # accounts and payments to random owners
+    for table, fk in (("account", "customer_id"), ("payment", "account_id")):
+        moved[table][fk] = moved[table][fk].sample(frac=1, random_state=1).to_numpy()
+    broken = trend_results(ts, metas, real, moved, CFG)
+    ours = trend_results(ts, metas, real, run.synthetic, CFG)
+    assert broken.value < ours.value, (broken.details, ours.details)
+    assert "customer.customer_id -> account.customer_id" in ours.details["per_relation"]
+    # The segment sets the accounts' count and balance: moved at random, the pairs break.
+    lost = broken.details["per_relation"]["customer.customer_id -> account.customer_id"]
+    kept = ours.details["per_relation"]["customer.customer_id -> account.customer_id"]
+    assert lost < kept - 0.05, (lost, kept)
+    checks = {c["name"]: c for c in run.report["checks"]}
+    assert checks["parent_child_trends"]["status"] == "pass"
+
+
+def test_a_parents_events_keep_their_order_and_realistic_gaps(real, run) -> None:
+    def gaps(payments: pd.DataFrame) -> pd.Series:
+        dated = payments.assign(day=pd.to_datetime(payments["paid_on"]))
+        return dated.sort_values(["account_id", "day"]).groupby("account_id")["day"] \
+            .diff().dropna().dt.days
+
+    real_gaps, ours = gaps(real["payment"]), gaps(run.synthetic["payment"])
+    assert len(ours) > 0.5 * len(real_gaps)
+    for q in (0.25, 0.5, 0.75):  # about 20 days apart, as the real payments are
+        assert abs(ours.quantile(q) - real_gaps.quantile(q)) <= 0.25 * real_gaps.quantile(q) + 1
+    # Drawn one by one, a parent's dates would scatter over the two years.
+    assert ours.median() < 60
+    out = run.synthetic["payment"]
+    assert out["account_id"].isin(run.synthetic["account"]["account_id"]).all()
+    assert pd.to_datetime(out["paid_on"]).is_monotonic_increasing
+    checks = {c["name"]: c for c in run.report["checks"]}
+    assert checks["event_gap_similarity"]["status"] == "pass"
+    assert list(checks["event_gap_similarity"]["details"]["per_relation"]) == [
+        "payment.paid_on per account"]
 
 
 def test_reference_tables_and_whole_entities_in_the_holdout(real) -> None:

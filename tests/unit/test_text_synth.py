@@ -7,7 +7,13 @@ from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.fakes import IdentifierFaker
 from privsynth.text.filter import NearestReal, is_degenerate
 from privsynth.text.summary import NgramIndex
-from privsynth.text.synth import FALLBACK_TEXT, TextSynthesizer, fill_placeholders
+from privsynth.text.synth import (
+    FALLBACK_TEXT,
+    LENGTH_FLOOR,
+    TOKENS_PER_WORD,
+    TextSynthesizer,
+    fill_placeholders,
+)
 from tests.fakes import ScriptedGenerator, SequenceGenerator
 
 CFG = default_config().text
@@ -325,7 +331,7 @@ def test_each_row_draws_its_length_from_its_groups_real_lengths() -> None:
     floors = np.array([f for f, _ in gen.ranges[:200]])
     most = np.array([m for _, m in gen.ranges[:200]])
     assert (floors < most).all() and (most <= CFG.max_tokens).all()
-    targets = floors / 0.7 / 1.4  # words
+    targets = floors / LENGTH_FLOOR / TOKENS_PER_WORD  # words
     for q in (0.1, 0.5, 0.9):
         real, drawn = np.quantile(real_words, q), np.quantile(targets, q)
         assert abs(drawn - real) <= 0.25 * real, (q, real, drawn)

@@ -59,6 +59,27 @@ def correlation_similarity(a_real: pd.Series, b_real: pd.Series, a_syn: pd.Serie
     return 1 - abs(float(r) - float(s)) / 2
 
 
+def pair_scores(real: pd.DataFrame, syn: pd.DataFrame, kinds: dict[str, str],
+                pairs: list[tuple[str, str]], rare_min_count: int) -> dict[str, float]:
+    """Each pair's similarity (``"a | b"``), on model frames (numbers and dates as numbers):
+    correlation for two numbers, the joint frequency table otherwise (numbers binned, rare
+    levels pooled)."""
+    real, syn = real.copy(), syn.copy()
+    for c in {c for pair in pairs for c in pair}:
+        if kinds[c] not in _NUMERIC:
+            real[c], syn[c] = pool_levels(real[c], syn[c], rare_min_count)
+    scores: dict[str, float] = {}
+    for a, b in pairs:
+        if kinds[a] in _NUMERIC and kinds[b] in _NUMERIC:
+            score = correlation_similarity(real[a], real[b], syn[a], syn[b])
+        else:
+            ra, sa = _binned(real[a], syn[a]) if kinds[a] in _NUMERIC else (real[a], syn[a])
+            rb, sb = _binned(real[b], syn[b]) if kinds[b] in _NUMERIC else (real[b], syn[b])
+            score = contingency_similarity(ra, rb, sa, sb)
+        scores[f"{a} | {b}"] = round(score, 4)
+    return scores
+
+
 class ColumnPairTrends:
     name: ClassVar[str] = "column_pair_similarity"
     category: ClassVar[Category] = Category.FIDELITY
@@ -84,21 +105,8 @@ class ColumnPairTrends:
             MAX_ROWS, random_state=int(rng.integers(2**31)))
         real_m = to_model_frame(real, ctx.schema).reset_index(drop=True)
         syn_m = to_model_frame(syn[real.columns], ctx.schema).reset_index(drop=True)
-        kinds = {c: ctx.schema[c].kind for c in cols}
-        for c in cols:
-            if kinds[c] not in _NUMERIC:
-                real_m[c], syn_m[c] = pool_levels(real_m[c], syn_m[c], ctx.rare_min_count)
-        scores: dict[str, float] = {}
-        for a, b in pairs:
-            if kinds[a] in _NUMERIC and kinds[b] in _NUMERIC:
-                score = correlation_similarity(real_m[a], real_m[b], syn_m[a], syn_m[b])
-            else:
-                ra, sa = (_binned(real_m[a], syn_m[a]) if kinds[a] in _NUMERIC
-                          else (real_m[a], syn_m[a]))
-                rb, sb = (_binned(real_m[b], syn_m[b]) if kinds[b] in _NUMERIC
-                          else (real_m[b], syn_m[b]))
-                score = contingency_similarity(ra, rb, sa, sb)
-            scores[f"{a} | {b}"] = round(score, 4)
+        kinds = {c: str(ctx.schema[c].kind) for c in cols}
+        scores = pair_scores(real_m, syn_m, kinds, pairs, ctx.rare_min_count)
         worst = sorted(scores.items(), key=lambda kv: kv[1])[:5]
         return Measurement(
             float(np.mean(list(scores.values()))), None,

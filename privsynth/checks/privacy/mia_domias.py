@@ -6,8 +6,9 @@ The holdout is split in two; each half is the reference sample while the other h
 non-members (two-fold cross-fitting), and an equal number of training records are the
 members. Both densities are Gaussian KDEs on the mixed-type
 encoding: the population density is smooth (Scott's rule on the reference sample), while the
-synthetic density uses a narrow kernel, half the median nearest-neighbour distance between
-synthetic rows, so that memorised records stand out as spikes.
+synthetic density uses a narrow kernel, the median nearest-neighbour distance between
+synthetic rows over sqrt(2 ln n), so that memorised records stand out as spikes: the n
+synthetic rows at about that spacing from a record add up to no more than one row on it.
 """
 
 from __future__ import annotations
@@ -86,7 +87,11 @@ class MiaDomias:
             rng.choice(len(synthetic), SPACING_ROWS, replace=False)]
         spacing = float(np.median(
             nearest_distances(synthetic, probe, 2, d.n_columns)[:, 1])) * unit
-        h_syn = max(0.5 * spacing, 1e-3)
+        # Narrow enough that the synthetic rows around a record, all at about the spacing,
+        # add up to less than one row at distance 0: n * exp(-spacing^2 / 2h^2) = 1. At half
+        # the spacing, a few hundred neighbours in a wide record (a person's tables) drowned
+        # a copied record's own spike.
+        h_syn = max(spacing / np.sqrt(2 * np.log(max(len(synthetic), 3))), 1e-3)
 
         # Two-fold cross-fitting: each holdout half is the reference for the other half, so
         # every holdout record serves as a non-member.
