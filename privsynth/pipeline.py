@@ -28,7 +28,12 @@ from privsynth.pii.detect import PiiDetector
 from privsynth.pii.identifiers import identifiers_stage
 from privsynth.pii.scan import ScanResult
 from privsynth.pii.stage import infinite_to_missing, metadata_of, scan_stage
-from privsynth.relational.entities import lookup_tables, split_by_entity
+from privsynth.relational.entities import (
+    carry_identifiers,
+    lookup_tables,
+    shared_identifiers,
+    split_by_entity,
+)
 from privsynth.relational.evaluate import evaluate_tables, real_identifiers
 from privsynth.relational.report import tables_report
 from privsynth.relational.scan import TableSetScan, scan_table_set
@@ -240,7 +245,14 @@ def synthesize_tables(
             fakes[col] = fresh_values(fakes[col], forbidden, rng)
         frame = pd.concat([synthetic[name], fakes], axis=1)
         released[name] = frame[[c for c in ts.tables[name].columns if c in frame.columns
-                                 and c not in metas[name].text_columns]]
+                                 and c not in metas[name].text_columns]].copy()
+    # A person's identifier repeated in a child table (their email on each order) carries
+    # the fake of their synthetic parent row.
+    shared = shared_identifiers(ts, metas)
+    carry_identifiers(released, shared)
+    carried: dict[str, dict[str, str]] = {}
+    for r, c, p in shared:
+        carried.setdefault(r.child, {})[c] = f"{r.parent}.{p}"
     clock.lap("identifiers")
     results, judged = evaluate_tables(ts, metas, lookups, train, holdout, synthetic, released,
                                       config)
@@ -252,7 +264,8 @@ def synthesize_tables(
     report = tables_report(
         config=config, scan=scan, metas=metas, lookups=lookups, results=results,
         decision=decision, released=released, judged={**judged, "train_entities": n_train,
-                                                      "holdout_entities": n_holdout},
+                                                      "holdout_entities": n_holdout,
+                                                      "carried": carried},
         fit_rows=synth.fit_rows_, input_info=dict(input_info or {}), command=command,
         clock=clock,
     )

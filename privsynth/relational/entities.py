@@ -161,3 +161,39 @@ def entity_roles(columns: list[str], metas: dict[str, TableMetadata]) -> dict[st
                 role = found
         roles[col] = str(role)
     return roles
+
+
+# An identifier column of a child holds its parent's identifier when at least this share of
+# the rows with both values agree.
+SHARED_IDENTIFIER_SHARE = 0.9
+
+
+def shared_identifiers(ts: TableSet, metas: dict[str, TableMetadata],
+                       ) -> list[tuple[Relation, str, str]]:
+    """(relation, child column, parent column) for each identifier of a child table that
+    repeats its parent's (a client's email on each of their orders), parents first: the
+    output carries the synthetic parent's fake there, so the same person has the same fake in
+    every table."""
+    found = []
+    for name in ts.order():
+        for r in ts.parents_of(name):
+            parent = ts.tables[r.parent].drop_duplicates(r.key).set_index(r.key)
+            child = ts.tables[name]
+            for c in metas[name].identifier_columns:
+                for p in metas[r.parent].identifier_columns:
+                    theirs = child[r.foreign_key].map(parent[p])
+                    both = child[c].notna() & theirs.notna()
+                    if both.sum() and (child[c][both].astype(str).str.strip().str.lower()
+                                       == theirs[both].astype(str).str.strip().str.lower()
+                                       ).mean() >= SHARED_IDENTIFIER_SHARE:
+                        found.append((r, c, p))
+                        break
+    return found
+
+
+def carry_identifiers(released: dict[str, pd.DataFrame],
+                      shared: list[tuple[Relation, str, str]]) -> None:
+    """Set each shared identifier of a child to its synthetic parent's fake, in place."""
+    for r, c, p in shared:
+        parent = released[r.parent].drop_duplicates(r.key).set_index(r.key)[p]
+        released[r.child][c] = released[r.child][r.foreign_key].map(parent).to_numpy()

@@ -40,6 +40,8 @@ def tables_report(
         treatment.update({c: "kept empty" for c in meta.empty_columns})
         treatment.update({c: "left out (text of linked tables is not generated yet)"
                           for c in meta.text_columns})
+        treatment.update({c: f"its synthetic parent's fake ({parent})"
+                          for c, parent in judged.get("carried", {}).get(name, {}).items()})
         tables.append({
             **entry,
             "reference_table": name in lookups,

@@ -4,7 +4,7 @@ branch (a reference table: few rows, many children each) -> customer -> account 
 and advice, a link table with two parents (customer and advisor). Known dependencies: a
 customer's segment sets how many accounts they hold and the accounts' balances; an
 account's kind sets its payments' amounts; an account's payments are events in time, about
-20 days apart."""
+20 days apart. An account repeats its owner's email."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def linked_tables(customers: int = 400, seed: int = 0, id_offset: int = 0,
     account = pd.DataFrame({
         "account_id": np.arange(50_000, 50_000 + len(owner)) + id_offset,
         "customer_id": owner,
+        "owner_email": np.repeat(customer["email"].to_numpy(), n_acc),
         "kind": rng.choice(["current", "savings"], len(owner), p=[.7, .3]),
         "balance": np.round([rng.gamma(2.0, scale[s] / 2) for s in owner_segment], 2),
     })

@@ -43,6 +43,13 @@ def test_keys_are_fresh_and_every_foreign_key_has_its_parent(real, run) -> None:
         assert not out[parent][key].isin(real[parent][key]).any(), rel  # no real key
         assert out[parent][key].is_unique
     assert not out["customer"]["email"].isin(real["customer"]["email"]).any()
+    # The owner's email on each account is the synthetic owner's fake, as it is in the input.
+    email = out["customer"].set_index("customer_id")["email"]
+    assert (out["account"]["owner_email"] == out["account"]["customer_id"].map(email)).all()
+    assert not out["account"]["owner_email"].isin(real["customer"]["email"]).any()
+    account = next(t for t in run.report["tables"] if t["name"] == "account")
+    treatment = {c["name"]: c["treatment"] for c in account["columns"]}
+    assert treatment["owner_email"] == "its synthetic parent's fake (customer.email)"
     for name in real:  # the set is synthesized at the input's size
         assert abs(len(out[name]) - len(real[name])) <= 0.1 * len(real[name]), name
     checks = {c["name"]: c for c in run.report["checks"]}
