@@ -105,9 +105,6 @@ def run_tables(input_path: str | Path, output_dir: str | Path, cfg: Config, *,
     if cfg.rows:
         raise ConfigError("--rows does not apply to linked tables: each table is synthesized "
                           "at its own size")
-    if cfg.checks.canaries:
-        raise ConfigError("canaries are planted in single tables only; linked tables are "
-                          "checked without them")
     tables = read_tables(input_path)
     files = {p.name.split(".")[0]: {"file": p.name, "sha256": sha256_file(p),
                                     "bytes": p.stat().st_size}

@@ -28,6 +28,7 @@ from privsynth.pii.detect import PiiDetector
 from privsynth.pii.identifiers import identifiers_stage
 from privsynth.pii.scan import ScanResult
 from privsynth.pii.stage import infinite_to_missing, metadata_of, scan_stage
+from privsynth.relational.canaries import plant_entities
 from privsynth.relational.entities import (
     carry_identifiers,
     lookup_tables,
@@ -231,7 +232,15 @@ def synthesize_tables(
     # Real identifier and key values of every table: no surrogate key and no fake may be one.
     forbidden = real_identifiers([ts.tables], metas) | identifier_values(
         pd.concat([ts.tables[t][k].astype(str) for t in ts.tables for k in ts.keys_of(t)]))
-    synth = RelationalSynthesizer(ts, metas, config, lookups).fit(train, ts.tables, forbidden)
+    canaries = None
+    every_real = ts.tables
+    if config.checks.canaries:
+        train, canaries = plant_entities(config.checks.canaries, train, ts, lookups,
+                                         scan.scans, metas, config.seed, forbidden)
+        every_real = {t: pd.concat([f, canaries.tables[t]]) if t in canaries.tables else f
+                      for t, f in ts.tables.items()}
+        logger.info("planted %d canary entities in the training tables", len(canaries.records))
+    synth = RelationalSynthesizer(ts, metas, config, lookups).fit(train, every_real, forbidden)
     # The set is synthesized at the input's size: the held-out people are replaced too.
     synthetic = synth.strip(synth.sample(scale=(n_train + n_holdout) / max(n_train, 1)))
     clock.lap("tabular")
@@ -255,7 +264,7 @@ def synthesize_tables(
         carried.setdefault(r.child, {})[c] = f"{r.parent}.{p}"
     clock.lap("identifiers")
     results, judged = evaluate_tables(ts, metas, lookups, train, holdout, synthetic, released,
-                                      config)
+                                      config, canaries)
     orphans = sum(ts.orphans.values())
     refusals = (f"{orphans:,} rows have a foreign key with no parent row; the strict policy "
                 "refuses orphans",) if orphans and config.policy == "strict" else ()

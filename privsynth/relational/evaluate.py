@@ -34,6 +34,7 @@ from privsynth.checks.stage import EvaluationInput, evaluate_stage
 from privsynth.config import Config
 from privsynth.metadata import TableMetadata
 from privsynth.metrics.identifiers import identifier_values
+from privsynth.relational.canaries import EntityCanaries
 from privsynth.relational.entities import entity_frame, entity_roles
 from privsynth.relational.events import event_gaps, event_tables
 from privsynth.relational.schema import Relation, TableSet, children_per_parent
@@ -269,15 +270,19 @@ def _result(name: str, category: Category, goal: Goal, threshold: float, value: 
 def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: frozenset[str],
                     train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame],
                     synthetic: dict[str, pd.DataFrame], released: dict[str, pd.DataFrame],
-                    config: Config) -> tuple[list[CheckResult], dict[str, Any]]:
-    """Every check of the set, and what the report says of the entities judged."""
+                    config: Config, canaries: EntityCanaries | None = None,
+                    ) -> tuple[list[CheckResult], dict[str, Any]]:
+    """Every check of the set, and what the report says of the entities judged. The
+    canary entities, if planted, are among the training tables."""
     frames = {k: entity_frame(v, ts, lookups, metas)
               for k, v in (("train", train), ("holdout", holdout), ("synthetic", synthetic))}
     meta = entity_metadata(pd.concat([frames["train"], frames["holdout"]]), metas, config)
     evaluation = evaluate_stage(
         EvaluationInput(frames["train"], frames["holdout"], frames["synthetic"],
                         released_frame(released, metas),
-                        real_ids=real_identifiers([train, holdout], metas)),
+                        real_ids=real_identifiers([train, holdout], metas),
+                        canaries=None if canaries is None else canaries.records,
+                        canary_strings=frozenset() if canaries is None else canaries.strings),
         meta, config)
     # People are judged for disclosure; fidelity is judged per table and per relation.
     results = [dataclasses.replace(r, details={**r.details, "unit": "entity"})

@@ -13,6 +13,7 @@ from privsynth.config import load_config
 from privsynth.gate import decide
 from privsynth.pii.stage import metadata_of
 from privsynth.pipeline import synthesize_tables
+from privsynth.relational.canaries import plant_entities
 from privsynth.relational.entities import components, lookup_tables, split_by_entity
 from privsynth.relational.evaluate import evaluate_tables, trend_results
 from privsynth.relational.scan import scan_table_set
@@ -171,6 +172,44 @@ def test_an_independent_set_of_people_is_released(people) -> None:
     assert decision.released, decision.reasons
     assert results["real_keys_in_output"].value == 0
     assert results["exact_match"].details["unit"] == "entity"
+
+
+def test_canary_entities_are_planted_whole_and_found_when_copied(people) -> None:
+    ts = table_set(people, RELATIONS)
+    scan = scan_table_set(ts, CFG)
+    metas = {t: metadata_of(s, CFG) for t, s in scan.scans.items()}
+    lookups = lookup_tables(ts)
+    train, holdout, _, _ = split_by_entity(people, ts, lookups, 0.2, 42)
+    planted, canaries = plant_entities(5, train, ts, lookups, scan.scans, metas, 7, frozenset())
+    assert len(canaries.records) == 5
+    for name, rows in canaries.tables.items():  # whole entities: every row has its parent
+        assert len(planted[name]) == len(train[name]) + len(rows)
+        for r in ts.parents_of(name):
+            parent = canaries.tables.get(r.parent, people[r.parent])
+            assert rows[r.foreign_key].isin(parent[r.key]).all(), r
+            if r.parent not in lookups:  # fresh keys, no real one
+                assert not rows[r.foreign_key].isin(people[r.parent][r.key]).any(), r
+    assert not canaries.tables["customer"]["email"].isin(people["customer"]["email"]).any()
+
+    def judged(made):
+        results, _ = evaluate_tables(ts, metas, lookups, planted, holdout, made, made, CFG,
+                                     canaries)
+        return {r.name: r for r in results}["canaries"]
+
+    copied = judged({k: v.copy() for k, v in planted.items()})
+    assert copied.status == "fail" and copied.value >= 10, copied.details  # names and rows
+    assert copied.details["rows_reproduced"] == 5
+    other = judged(linked_tables(1_000, seed=4, id_offset=5_000_000))
+    assert other.status == "pass" and other.value == 0, other.details
+
+
+def test_a_run_with_canary_entities_releases_none_of_them(real) -> None:
+    cfg = load_config(text__enabled=False, checks__canaries=4)
+    result = synthesize_tables(real, RELATIONS, cfg)
+    checks = {c["name"]: c for c in result.report["checks"]}
+    assert checks["canaries"]["status"] == "pass", checks["canaries"]
+    assert checks["canaries"]["details"]["canaries"] == 4
+    assert checks["canaries"]["details"]["unit"] == "entity"
 
 
 def test_orphans_are_counted_dropped_and_refused_under_the_strict_policy(real) -> None:
