@@ -34,6 +34,7 @@ from privsynth.relational.entities import (
     lookup_tables,
     shared_identifiers,
     split_by_entity,
+    suppress_entities,
 )
 from privsynth.relational.evaluate import evaluate_tables, real_identifiers
 from privsynth.relational.report import tables_report
@@ -243,6 +244,13 @@ def synthesize_tables(
     synth = RelationalSynthesizer(ts, metas, config, lookups).fit(train, every_real, forbidden)
     # The set is synthesized at the input's size: the held-out people are replaced too.
     synthetic = synth.strip(synth.sample(scale=(n_train + n_holdout) / max(n_train, 1)))
+    # Suppression judges people: an entity on top of a real one is dropped with its rows.
+    synthetic, suppressed = suppress_entities(synthetic, train, holdout, ts, lookups, metas,
+                                              config)
+    if suppressed["too_close"] or suppressed["rare_combination"]:
+        logger.info("suppression dropped %d entities too close to a training entity and %d "
+                    "with a rare quasi-identifier combination", suppressed["too_close"],
+                    suppressed["rare_combination"])
     clock.lap("tabular")
     released = {}
     for k, name in enumerate(ts.order()):
@@ -274,7 +282,8 @@ def synthesize_tables(
         config=config, scan=scan, metas=metas, lookups=lookups, results=results,
         decision=decision, released=released, judged={**judged, "train_entities": n_train,
                                                       "holdout_entities": n_holdout,
-                                                      "carried": carried},
+                                                      "carried": carried,
+                                                      "suppressed": suppressed},
         fit_rows=synth.fit_rows_, input_info=dict(input_info or {}), command=command,
         clock=clock,
     )

@@ -17,9 +17,12 @@ import numpy as np
 import pandas as pd
 
 from privsynth import seeds
+from privsynth.config import Config
 from privsynth.metadata import TableMetadata
 from privsynth.relational.schema import Relation, TableSet
+from privsynth.schema import infer_schema
 from privsynth.seeds import Stream
+from privsynth.tabular.suppress import SuppressionRule
 from privsynth.vocab import Kind, Role
 
 # A root table is reference data when every relation gives its rows this many children
@@ -197,3 +200,33 @@ def carry_identifiers(released: dict[str, pd.DataFrame],
     for r, c, p in shared:
         parent = released[r.parent].drop_duplicates(r.key).set_index(r.key)[p]
         released[r.child][c] = released[r.child][r.foreign_key].map(parent).to_numpy()
+
+
+def entity_metadata(frame: pd.DataFrame, metas: dict[str, TableMetadata],
+                    config: Config) -> TableMetadata:
+    """Roles and kinds of the entity records' columns."""
+    schema = infer_schema(frame)
+    return TableMetadata.build(schema, entity_roles(list(frame.columns), metas),
+                               dict.fromkeys(frame.columns), config)
+
+
+def suppress_entities(synthetic: dict[str, pd.DataFrame], train: dict[str, pd.DataFrame],
+                      holdout: dict[str, pd.DataFrame], ts: TableSet, lookups: frozenset[str],
+                      metas: dict[str, TableMetadata], config: Config,
+                      ) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Suppression on people: a synthetic entity whose record sits on a training entity's
+    (closer than the ``suppression.distance_quantile`` of holdout-to-training distances, or
+    equal) or repeats a rare combination of their quasi-identifiers is dropped whole, with
+    every row of it. Counts of what was dropped."""
+    frames = [entity_frame(t, ts, lookups, metas) for t in (train, holdout, synthetic)]
+    meta = entity_metadata(pd.concat(frames[:2]), metas, config)
+    cols = meta.modelled
+    rule = SuppressionRule.fit(frames[0][cols], frames[1][cols], meta.schema,
+                               meta.quasi_identifiers, config.suppression, seed=config.seed)
+    too_close, rare = rule.flags(frames[2][cols])
+    drop = np.flatnonzero(too_close | rare)
+    labels = components(synthetic, ts.relations, lookups)
+    out = {t: f if t in lookups else f[~np.isin(labels[t], drop)].reset_index(drop=True)
+           for t, f in synthetic.items()}
+    return out, {"entities": len(frames[2]), "too_close": int(too_close.sum()),
+                 "rare_combination": int((rare & ~too_close).sum())}

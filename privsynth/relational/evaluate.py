@@ -35,10 +35,10 @@ from privsynth.config import Config
 from privsynth.metadata import TableMetadata
 from privsynth.metrics.identifiers import identifier_values
 from privsynth.relational.canaries import EntityCanaries
-from privsynth.relational.entities import entity_frame, entity_roles
+from privsynth.relational.entities import entity_frame, entity_metadata
 from privsynth.relational.events import event_gaps, event_tables
 from privsynth.relational.schema import Relation, TableSet, children_per_parent
-from privsynth.schema import infer_schema, to_model_frame
+from privsynth.schema import to_model_frame
 from privsynth.seeds import Stream
 from privsynth.vocab import NUMERIC_KINDS, Category, Goal
 
@@ -49,13 +49,6 @@ MIN_TABLE_ROWS = 30
 TABLE_CHECKS = (ColumnShapes, ColumnPairTrends, Detection, MlUtility)
 # Parent-child pairs judged per relation, at most (a seeded choice beyond).
 MAX_TREND_PAIRS = 60
-
-
-def entity_metadata(frame: pd.DataFrame, metas: dict[str, TableMetadata],
-                    config: Config) -> TableMetadata:
-    schema = infer_schema(frame)
-    return TableMetadata.build(schema, entity_roles(list(frame.columns), metas),
-                               dict.fromkeys(frame.columns), config)
 
 
 def released_frame(tables: dict[str, pd.DataFrame],

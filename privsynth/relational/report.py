@@ -82,6 +82,14 @@ def tables_report(
             "holdout": judged["holdout_entities"],
             "judged": judged["entities"],
             "record_columns": judged["entity_columns"],
+            "suppressed": {
+                "rule": "synthetic entities closer to a training entity than the "
+                        f"{config.suppression.distance_quantile} quantile of holdout-to-training "
+                        "distances (or equal to one), or with a quasi-identifier combination "
+                        f"of fewer than {config.suppression.rare_qi_min_count} training "
+                        "entities, dropped with all their rows",
+                **judged.get("suppressed", {}),
+            },
         },
         "method": {"synthesizer": SYNTHESIS_METHOD, "base": config.tabular.synthesizer,
                    "holdout_share": config.holdout_share, "seed": config.seed},

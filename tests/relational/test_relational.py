@@ -14,7 +14,12 @@ from privsynth.gate import decide
 from privsynth.pii.stage import metadata_of
 from privsynth.pipeline import synthesize_tables
 from privsynth.relational.canaries import plant_entities
-from privsynth.relational.entities import components, lookup_tables, split_by_entity
+from privsynth.relational.entities import (
+    components,
+    lookup_tables,
+    split_by_entity,
+    suppress_entities,
+)
 from privsynth.relational.evaluate import evaluate_tables, trend_results
 from privsynth.relational.scan import scan_table_set
 from privsynth.relational.schema import table_set
@@ -210,6 +215,27 @@ def test_a_run_with_canary_entities_releases_none_of_them(real) -> None:
     assert checks["canaries"]["status"] == "pass", checks["canaries"]
     assert checks["canaries"]["details"]["canaries"] == 4
     assert checks["canaries"]["details"]["unit"] == "entity"
+
+
+def test_suppression_drops_copied_people_whole_and_few_others(people) -> None:
+    ts = table_set(people, RELATIONS)
+    scan = scan_table_set(ts, CFG)
+    metas = {t: metadata_of(s, CFG) for t, s in scan.scans.items()}
+    lookups = lookup_tables(ts)
+    train, holdout, n_train, _ = split_by_entity(people, ts, lookups, 0.2, 42)
+    copied, counts = suppress_entities({k: v.copy() for k, v in train.items()}, train, holdout,
+                                       ts, lookups, metas, CFG)
+    assert counts["too_close"] == counts["entities"] == n_train
+    for name in ("customer", "account", "payment", "advice"):  # every row of them goes
+        assert copied[name].empty, name
+    assert copied["branch"].equals(train["branch"])  # reference rows stay
+    other = linked_tables(1_000, seed=4, id_offset=5_000_000)
+    kept, counts = suppress_entities(other, train, holdout, ts, lookups, metas, CFG)
+    dropped = counts["too_close"] + counts["rare_combination"]
+    assert dropped <= 0.05 * counts["entities"], counts
+    gone = set(other["customer"]["customer_id"]) - set(kept["customer"]["customer_id"])
+    assert len(gone) == dropped
+    assert not kept["account"]["customer_id"].isin(gone).any()  # children go with them
 
 
 def test_orphans_are_counted_dropped_and_refused_under_the_strict_policy(real) -> None:
