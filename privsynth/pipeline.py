@@ -23,8 +23,10 @@ from privsynth.engine import Engine, make_engine
 from privsynth.errors import ConfigError, InputError
 from privsynth.gate import Decision, decide, gate_stage
 from privsynth.io import frame_input_info
+from privsynth.metadata import TableMetadata
 from privsynth.metrics.identifiers import identifier_values
 from privsynth.pii.detect import PiiDetector
+from privsynth.pii.fakes import Persona
 from privsynth.pii.identifiers import identifiers_stage
 from privsynth.pii.scan import ScanResult
 from privsynth.pii.stage import infinite_to_missing, metadata_of, scan_stage
@@ -39,8 +41,9 @@ from privsynth.relational.entities import (
 from privsynth.relational.evaluate import evaluate_tables, real_identifiers
 from privsynth.relational.report import tables_report
 from privsynth.relational.scan import TableSetScan, scan_table_set
-from privsynth.relational.schema import table_set
+from privsynth.relational.schema import TableSet, table_set
 from privsynth.relational.synth import RelationalSynthesizer, fresh_values
+from privsynth.relational.text import TableText, table_text
 from privsynth.report.stage import check_report, run_report
 from privsynth.resources import StageClock
 from privsynth.seeds import Stream, derive
@@ -48,7 +51,7 @@ from privsynth.split import split_stage
 from privsynth.tabular.stage import tabular_stage
 from privsynth.text.generator import TextGenerator
 from privsynth.text.scrub_stage import scrub_stage
-from privsynth.text.stage import text_stage
+from privsynth.text.stage import open_generator, text_stage
 
 logger = logging.getLogger(__name__)
 
@@ -210,10 +213,12 @@ def synthesize_tables(
     *,
     input_info: dict[str, Any] | None = None,
     command: list[str] | None = None,
+    generator: TextGenerator | None = None,
 ) -> RunResult:
     """Synthesize a set of linked tables: keys as fresh surrogates, every foreign key with
-    its parent, the gate judging people (entities) as well as tables and relations. The API
-    behind ``privsynth run`` on a folder with ``[[relations]]``."""
+    its parent, free text by the local LLM (``generator`` None: the configured GGUF), the
+    gate judging people (entities) as well as tables and relations. The API behind
+    ``privsynth run`` on a folder with ``[[relations]]``."""
     clock = StageClock()
     prepared = {name: _prepare(frame)[0] for name, frame in tables.items()}
     ts = table_set(prepared, relations)
@@ -222,10 +227,6 @@ def synthesize_tables(
                           "tabular.synthesizer without the dp- prefix")
     scan = scan_table_set(ts, config)
     metas = {name: metadata_of(result, config) for name, result in scan.scans.items()}
-    texts = [f"{t}.{c}" for t, m in metas.items() for c in m.text_columns]
-    if texts and config.text.enabled:
-        raise InputError(f"free-text columns of linked tables ({', '.join(texts[:5])}) are not "
-                         "generated yet; pass --no-text to leave them out")
     clock.lap("scan")
     lookups = lookup_tables(ts)
     train, holdout, n_train, n_holdout = split_by_entity(
@@ -252,17 +253,9 @@ def synthesize_tables(
                     "with a rare quasi-identifier combination", suppressed["too_close"],
                     suppressed["rare_combination"])
     clock.lap("tabular")
-    released = {}
-    for k, name in enumerate(ts.order()):
-        seed = derive(config.seed, Stream.RELATIONAL_FAKES, k)
-        fakes = identifiers_stage(ts.tables[name], metas[name], len(synthetic[name]),
-                                  forbidden, seed, False).columns
-        rng = np.random.default_rng(seed)
-        for col in fakes.columns:
-            fakes[col] = fresh_values(fakes[col], forbidden, rng)
-        frame = pd.concat([synthetic[name], fakes], axis=1)
-        released[name] = frame[[c for c in ts.tables[name].columns if c in frame.columns
-                                 and c not in metas[name].text_columns]].copy()
+    writes_text = config.text.enabled and any(m.text_columns for m in metas.values())
+    released, personas = _table_identifiers(ts, metas, synthetic, forbidden, config.seed,
+                                            writes_text)
     # A person's identifier repeated in a child table (their email on each order) carries
     # the fake of their synthetic parent row.
     shared = shared_identifiers(ts, metas)
@@ -271,8 +264,13 @@ def synthesize_tables(
     for r, c, p in shared:
         carried.setdefault(r.child, {})[c] = f"{r.parent}.{p}"
     clock.lap("identifiers")
+    texts: dict[str, TableText] = {}
+    if writes_text:
+        texts = _table_texts(ts, metas, train, holdout, synthetic, released, personas,
+                             forbidden, config, generator)
+        clock.lap("text")
     results, judged = evaluate_tables(ts, metas, lookups, train, holdout, synthetic, released,
-                                      config, canaries)
+                                      config, canaries, texts)
     orphans = sum(ts.orphans.values())
     refusals = (f"{orphans:,} rows have a foreign key with no parent row; the strict policy "
                 "refuses orphans",) if orphans and config.policy == "strict" else ()
@@ -283,9 +281,63 @@ def synthesize_tables(
         decision=decision, released=released, judged={**judged, "train_entities": n_train,
                                                       "holdout_entities": n_holdout,
                                                       "carried": carried,
-                                                      "suppressed": suppressed},
+                                                      "suppressed": suppressed,
+                                                      "texts": texts},
         fit_rows=synth.fit_rows_, input_info=dict(input_info or {}), command=command,
         clock=clock,
     )
     logger.info("decision: %s", "released" if decision.released else "withheld")
     return RunResult(decision, report, scan, released if decision.released else None)
+
+
+def _table_identifiers(
+    ts: TableSet, metas: dict[str, TableMetadata], synthetic: dict[str, pd.DataFrame],
+    forbidden: frozenset[str], seed: int, writes_text: bool,
+) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[Persona, ...]]]:
+    """The output tables without their text: drawn columns, keys and fakes (none equal to a
+    real identifier of any table), in the input's column order; each table's personas."""
+    released, personas = {}, {}
+    for k, name in enumerate(ts.order()):
+        table_seed = derive(seed, Stream.RELATIONAL_FAKES, k)
+        outcome = identifiers_stage(ts.tables[name], metas[name], len(synthetic[name]),
+                                    forbidden, table_seed,
+                                    writes_text and bool(metas[name].text_columns))
+        fakes = outcome.columns
+        rng = np.random.default_rng(table_seed)
+        for col in fakes.columns:
+            fakes[col] = fresh_values(fakes[col], forbidden, rng)
+        frame = pd.concat([synthetic[name].reset_index(drop=True), fakes], axis=1)
+        released[name] = frame[[c for c in ts.tables[name].columns if c in frame.columns
+                                and c not in metas[name].text_columns]].copy()
+        personas[name] = outcome.personas
+    return released, personas
+
+
+def _table_texts(
+    ts: TableSet, metas: dict[str, TableMetadata], train: dict[str, pd.DataFrame],
+    holdout: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
+    released: dict[str, pd.DataFrame], personas: dict[str, tuple[Persona, ...]],
+    forbidden: frozenset[str], config: Config, generator: TextGenerator | None,
+) -> dict[str, TableText]:
+    """Every text column of every table, written into ``released`` in the input's column
+    order; what each table's text checks read."""
+    e = config.engine
+    engine = make_engine(e.kind, e.scheduler, e.workers, e.threads_per_worker, e.retries)
+    try:
+        detector = PiiDetector(config.scan.recognizers, config.scan.score_threshold,
+                               engine=engine)
+        generator, _ = open_generator(config, engine, generator)
+        texts = {}
+        for name in ts.order():
+            if not metas[name].text_columns:
+                continue
+            text = table_text(name, ts, metas, train, holdout, synthetic, released,
+                              personas[name], forbidden, config, engine, generator, detector)
+            frame = released[name]
+            for col, made in text.outcome.columns.items():
+                frame[col] = made.texts
+            released[name] = frame[[c for c in ts.tables[name].columns if c in frame.columns]]
+            texts[name] = text
+        return texts
+    finally:
+        engine.close()

@@ -33,6 +33,9 @@ class EvaluationInput:
     # Generated text per column, with its fallback count.
     texts: dict[str, tuple[list[str], int]] = field(default_factory=dict, repr=False)
     canaries: pd.DataFrame | None = field(default=None, repr=False)
+    # Output columns of free text beyond the table's own (a set of tables' texts, side by
+    # side): searched inside, word by word, like the table's text columns.
+    output_texts: tuple[str, ...] = ()
     canary_strings: frozenset[str] = field(default=frozenset(), repr=False)
 
 
@@ -58,7 +61,8 @@ def evaluate_stage(
                   + [data.holdout[c].astype(str) for c in modelled]) if modelled else []
     )
     values = data.real_ids | (identifier_values(data.found_pii) - categories)
-    text_columns = tuple(c for c in meta.text_columns if c in data.output.columns)
+    text_columns = tuple(c for c in meta.text_columns if c in data.output.columns) \
+        + data.output_texts
     ctx = CheckContext.for_run(
         config, meta, data.train, data.holdout, data.synthetic, modelled,
         identifier_values=values,

@@ -24,20 +24,35 @@ import numpy as np
 import pandas as pd
 
 from privsynth import seeds
-from privsynth.checks.base import FAIL, NOT_APPLICABLE, PASS, CheckContext, CheckResult
+from privsynth.checks.base import (
+    FAIL,
+    NOT_APPLICABLE,
+    PASS,
+    CheckContext,
+    CheckResult,
+    TextColumn,
+)
 from privsynth.checks.fidelity.column_shapes import ColumnShapes, pool_levels
 from privsynth.checks.fidelity.detection import Detection
 from privsynth.checks.fidelity.pair_trends import ColumnPairTrends
 from privsynth.checks.fidelity.utility import MlUtility
+from privsynth.checks.power import NAME as POWER_NAME
 from privsynth.checks.registry import run_checks
 from privsynth.checks.stage import EvaluationInput, evaluate_stage
+from privsynth.checks.text.detection import TextDetection
+from privsynth.checks.text.fallbacks import TextFallbacks
+from privsynth.checks.text.length import TextLength
+from privsynth.checks.text.memorization import TextMemorization
+from privsynth.checks.text.vocabulary import TextVocabulary
 from privsynth.config import Config
 from privsynth.metadata import TableMetadata
+from privsynth.metrics.association import correlation_ratio
 from privsynth.metrics.identifiers import identifier_values
 from privsynth.relational.canaries import EntityCanaries
 from privsynth.relational.entities import entity_frame, entity_metadata
 from privsynth.relational.events import event_gaps, event_tables
 from privsynth.relational.schema import Relation, TableSet, children_per_parent
+from privsynth.relational.text import TableText
 from privsynth.schema import to_model_frame
 from privsynth.seeds import Stream
 from privsynth.vocab import NUMERIC_KINDS, Category, Goal
@@ -88,6 +103,24 @@ def table_results(name: str, meta: TableMetadata, modelled: list[str], train: pd
     results = run_checks(ctx, config.gate, checks)
     return [dataclasses.replace(r, name=f"{name}:{r.name}") for r in results
             if r.category != Category.PRIVACY]
+
+
+TEXT_CHECKS = (TextMemorization, TextLength, TextVocabulary, TextFallbacks, TextDetection)
+
+
+def text_results(name: str, text: TableText, config: Config) -> list[CheckResult]:
+    """A table's text checks, named ``table:check``: its generated texts against its real
+    training texts."""
+    if not text.outcome.columns:
+        return []
+    train, holdout = text.split.train, text.split.holdout
+    ctx = CheckContext.for_run(
+        config, text.meta, train, holdout, train, [],
+        texts={c: TextColumn.of(train[c], holdout[c], g.texts, g.fallbacks)
+               for c, g in text.outcome.columns.items()})
+    # The power floor belongs to the people's disclosure checks, judged on the entities.
+    return [dataclasses.replace(r, name=f"{name}:{r.name}")
+            for r in run_checks(ctx, config.gate, TEXT_CHECKS) if r.name != POWER_NAME]
 
 
 def ks_similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -162,21 +195,6 @@ def child_aggregates(tables: dict[str, pd.DataFrame], r: Relation,
         for col in numbers:
             out[f"{r.child}.{col}.mean"] = parent_keys.map(means[col]).to_numpy(dtype=float)
     return pd.DataFrame(out, index=parent_keys.index)
-
-
-def correlation_ratio(categories: pd.Series, values: pd.Series) -> float:
-    """How much of a number's variance its category explains (eta, 0 to 1); NaN without
-    two levels or any variance."""
-    known = categories.notna().to_numpy() & values.notna().to_numpy()
-    groups, x = categories[known].to_numpy(), values[known].to_numpy(dtype=float)
-    if len(x) < 2 or len(set(groups)) < 2:
-        return float("nan")
-    total = float(((x - x.mean()) ** 2).sum())
-    if total == 0:
-        return float("nan")
-    frame = pd.DataFrame({"g": groups, "x": x}).groupby("g")["x"].agg(["mean", "size"])
-    between = float((frame["size"] * (frame["mean"] - x.mean()) ** 2).sum())
-    return float(np.sqrt(between / total))
 
 
 def trend_similarity(real: tuple[pd.Series, pd.Series], syn: tuple[pd.Series, pd.Series],
@@ -264,6 +282,7 @@ def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: froz
                     train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame],
                     synthetic: dict[str, pd.DataFrame], released: dict[str, pd.DataFrame],
                     config: Config, canaries: EntityCanaries | None = None,
+                    texts: Mapping[str, TableText] | None = None,
                     ) -> tuple[list[CheckResult], dict[str, Any]]:
     """Every check of the set, and what the report says of the entities judged. The
     canary entities, if planted, are among the training tables."""
@@ -274,6 +293,10 @@ def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: froz
         EvaluationInput(frames["train"], frames["holdout"], frames["synthetic"],
                         released_frame(released, metas),
                         real_ids=real_identifiers([train, holdout], metas),
+                        found_pii=frozenset().union(*(t.scrubbed.found
+                                                      for t in (texts or {}).values())),
+                        output_texts=tuple(f"{t}.{c}" for t, m in metas.items()
+                                           for c in m.text_columns if c in released[t]),
                         canaries=None if canaries is None else canaries.records,
                         canary_strings=frozenset() if canaries is None else canaries.strings),
         meta, config)
@@ -286,6 +309,8 @@ def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: froz
         results += table_results(name, metas[name], modelled, train[name],
                                  None if name in lookups else holdout[name], synthetic[name],
                                  config)
+    for name, text in (texts or {}).items():
+        results += text_results(name, text, config)
     whole = {t: pd.concat([train[t], holdout[t]]) if t not in lookups else train[t]
              for t in train}
     results += relation_results(ts, metas, whole, synthetic, config)

@@ -38,7 +38,9 @@ def tables_report(
         treatment = {c: "modelled" for c in meta.modelled}
         treatment.update({c: "replaced with fakes" for c in meta.identifier_columns})
         treatment.update({c: "kept empty" for c in meta.empty_columns})
-        treatment.update({c: "left out (text of linked tables is not generated yet)"
+        written = judged.get("texts", {}).get(name)
+        treatment.update({c: written.outcome.treatments.get(c, "dropped") if written
+                          else "dropped (text generation disabled)"
                           for c in meta.text_columns})
         treatment.update({c: f"its synthetic parent's fake ({parent})"
                           for c, parent in judged.get("carried", {}).get(name, {}).items()})
@@ -93,6 +95,7 @@ def tables_report(
         },
         "method": {"synthesizer": SYNTHESIS_METHOD, "base": config.tabular.synthesizer,
                    "holdout_share": config.holdout_share, "seed": config.seed},
+        "text": {name: text.outcome.section for name, text in judged.get("texts", {}).items()},
         "checks": [r.as_dict() for r in results],
         "timings_seconds": {k: round(v, 2) for k, v in clock.timings.items()},
         "peak_rss_mb": dict(clock.peak_rss or {}),

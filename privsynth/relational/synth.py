@@ -39,6 +39,7 @@ import pandas as pd
 from privsynth import seeds
 from privsynth.config import Config, TabularConfig
 from privsynth.metadata import TableMetadata
+from privsynth.metrics.association import correlation_ratio
 from privsynth.metrics.distance import MixedEncoder
 from privsynth.metrics.identifiers import normalise
 from privsynth.pii.fakes import fill_shape
@@ -62,6 +63,9 @@ POOL_FACTOR = 2
 # this share of their variance, for levels of at least MIN_CELL_ROWS parents.
 MIN_COUNT_EFFECT = 0.05
 MIN_CELL_ROWS = 20
+# A parent's category stratifies a child table's model when it explains at least this share
+# of the variance of the child's own numbers, on average.
+MIN_STRATUM_EFFECT = 0.1
 # Candidate parents per pool row in the matching.
 MATCH_CANDIDATES = 8
 
@@ -175,24 +179,43 @@ class RelationalSynthesizer:
             seed = seeds.derive(self.config.seed, Stream.RELATIONAL_FIT, k)
             schema = infer_schema(frame)
             self.models_[name] = StructuredSynthesizer(
-                self._tabular(plan, schema), seed, None).fit(frame, schema)
+                self._tabular(plan, schema, frame), seed, None).fit(frame, schema)
             logger.info("fitted %s on %d rows, %d columns", name, len(frame), frame.shape[1])
         return self
 
-    def _tabular(self, plan: _Plan, schema: dict[str, ColumnSchema]) -> TabularConfig:
+    def _tabular(self, plan: _Plan, schema: dict[str, ColumnSchema],
+                 frame: pd.DataFrame) -> TabularConfig:
         """The table's model settings: unless the config names a column to stratify by, the
         table's own column a model would predict (as ``ml_utility`` guesses it) gets a model
-        per level, so its relations to the other columns are kept."""
+        per level, so its relations to the other columns are kept. Without a named target,
+        a parent's category that explains the table's own numbers better (an account's
+        balance by its owner's segment) is chosen instead."""
         config = self.config.tabular
         if config.stratify_by:
             return config
+
+        def few_levels(c: str) -> bool:
+            return schema[c].kind in (Kind.CATEGORICAL, Kind.BOOLEAN) \
+                and 2 <= schema[c].n_distinct <= 10
+
         own = [c for c in plan.modelled if c in schema]
         named = [c for c in own if target_like(c)]
-        levels = [c for c in reversed(own) if schema[c].kind in (Kind.CATEGORICAL, Kind.BOOLEAN)
-                  and 2 <= schema[c].n_distinct <= 10]
+        levels = [c for c in reversed(own) if few_levels(c)]
         chosen = (named or levels or [""])[0]
         if chosen and schema[chosen].kind not in (Kind.CATEGORICAL, Kind.BOOLEAN):
             chosen = levels[0] if levels else ""
+        numbers = [c for c in own if schema[c].kind in (Kind.INTEGER, Kind.FLOAT)]
+        context = [c for c in plan.columns if c.startswith("p::") and few_levels(c)]
+        if numbers and context and not named:
+            def explained(c: str) -> float:
+                shares = [correlation_ratio(frame[c].astype(str),
+                                            pd.to_numeric(frame[n], errors="coerce")) ** 2
+                          for n in numbers]
+                return float(np.nanmean(shares)) if not np.all(np.isnan(shares)) else 0.0
+
+            best = max([*context, *([chosen] if chosen else [])], key=explained)
+            if best != chosen and explained(best) >= MIN_STRATUM_EFFECT:
+                chosen = best
         return dataclasses.replace(config, stratify_by=chosen) if chosen else config
 
     def sample(self, scale: float = 1.0) -> dict[str, pd.DataFrame]:

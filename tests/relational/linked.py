@@ -4,7 +4,8 @@ branch (a reference table: few rows, many children each) -> customer -> account 
 and advice, a link table with two parents (customer and advisor). Known dependencies: a
 customer's segment sets how many accounts they hold and the accounts' balances; an
 account's kind sets its payments' amounts; an account's payments are events in time, about
-20 days apart. An account repeats its owner's email."""
+20 days apart. An account repeats its owner's email and has a free-text note naming its
+owner."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ RELATIONS = [
     {"parent": "advisor.advisor_id", "child": "advice.advisor_id"},
 ]
 
+FIRST = ["Maria", "James", "Aisha", "Tomasz", "Chen", "Olga", "Rafael", "Priya", "Liam"]
+LAST = ["Kowalski", "Okafor", "Lindqvist", "Ramirez", "Nakamura", "Haddad", "Brennan"]
+PURPOSES = ["wants to save for a house", "salary will be paid in here",
+            "asked for a card with contactless payments", "moving money from another bank",
+            "needs an overdraft for the business", "opened it for a child's savings"]
+
 RELATIONS_TOML = "".join(
     f'[[relations]]\nparent = "{r["parent"]}"\nchild = "{r["child"]}"\n' for r in RELATIONS)
 
@@ -31,6 +38,7 @@ def linked_tables(customers: int = 400, seed: int = 0, id_offset: int = 0,
                            "region": ["north", "south", "east", "west"] * 2,
                            "size": rng.integers(5, 50, 8)})
     segment = rng.choice(["retail", "premium", "business"], customers, p=[.6, .25, .15])
+    names = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(customers)]
     customer = pd.DataFrame({
         "customer_id": np.arange(1000, 1000 + customers) + id_offset,
         "branch_id": rng.choice(branch["branch_id"], customers),
@@ -47,6 +55,8 @@ def linked_tables(customers: int = 400, seed: int = 0, id_offset: int = 0,
         "account_id": np.arange(50_000, 50_000 + len(owner)) + id_offset,
         "customer_id": owner,
         "owner_email": np.repeat(customer["email"].to_numpy(), n_acc),
+        "note": [f"Opened for {name} after a branch visit; {rng.choice(PURPOSES)}."
+                 for name in np.repeat(names, n_acc)],
         "kind": rng.choice(["current", "savings"], len(owner), p=[.7, .3]),
         "balance": np.round([rng.gamma(2.0, scale[s] / 2) for s in owner_segment], 2),
     })
