@@ -9,9 +9,9 @@ sequence and shared with every sequence of the group through the KV cache
 other in one stream: a slot freed by one group's row takes the next group's row at once, so a
 table of many small groups keeps every slot busy.
 
-Each sequence has its own sampler chain (repeat penalty, top-k 40, top-p, min-p 0.05,
-temperature, and a distribution seeded by that row's seed), the same chain llama-cpp-python
-uses for single-stream completion.
+Each sequence has its own sampler chain (repeat penalty, DRY against loops, top-k 40, top-p,
+min-p 0.05, temperature, and a distribution seeded by that row's seed): llama-cpp-python's
+single-stream chain, plus DRY.
 """
 
 from __future__ import annotations
@@ -24,6 +24,12 @@ from privsynth.errors import TextGenerationError
 
 # KV cells a slot expects to need beyond the shared prefix (record line + output).
 SLOT_CELLS = 256
+# The DRY sampler's settings (the values its authors suggest): penalty multiplier, base,
+# repeats allowed free, and tokens looked back over.
+DRY_MULTIPLIER = 0.8
+DRY_BASE = 1.75
+DRY_ALLOWED_LENGTH = 2
+DRY_LAST_N = 1024
 
 
 @dataclass
@@ -288,6 +294,12 @@ class BatchDecoder:
             penalty_freq=0.0,
             penalty_present=0.0,
         )
+        # DRY: a repeat of the text's own earlier tokens longer than two is penalised,
+        # growing with its length, so a long text does not loop over its sentences (a base
+        # model's habit past 200 words; the filter then dropped the repeats and the text
+        # ended far short of its length).
+        sampler.add_dry(self.llm._model, DRY_MULTIPLIER, DRY_BASE, DRY_ALLOWED_LENGTH,
+                        DRY_LAST_N, ["\n", ":", '"', "*"])
         sampler.add_top_k(40)
         sampler.add_top_p(self.top_p, 1)
         sampler.add_min_p(0.05, 1)
