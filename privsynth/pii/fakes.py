@@ -123,30 +123,43 @@ class IdentifierFaker:
     ) -> list[object]:
         """Fake values for one identifier column, one per persona, in the real column's format."""
         forbidden = set(real.dropna().astype(str))
+        integers = pd.api.types.is_integer_dtype(real.dtype)
+
+        def written(v: object) -> str:
+            return str(int(re.sub(r"\D", "", str(v)) or 0)) if integers else str(v)
+
         templates = [v for v in real.dropna().astype(str).tolist() if v.strip()] or ["XXXX-9999"]
         null_share = float(real.isna().mean()) if len(real) else 0.0
         values: list[object] = []
+        lowered: frozenset[str] | None = None  # the real values, normalised: built once
         for persona in personas:
             if null_share and self.rng.random() < null_share:
                 values.append(None)
                 continue
             value = self._one(name, entity, persona, templates)
             tries = 0
-            while value in forbidden and tries < 20:
-                value = self._one(name, entity, persona, templates, fresh=True)
+            # Checked as it will be written: in an integer column "0412" is 412.
+            while written(value) in forbidden and tries < 20:
+                if lowered is None:
+                    lowered = frozenset(templates_lower(templates))
+                value = self._one(name, entity, persona, templates, fresh=True,
+                                  lowered=lowered)
                 tries += 1
-            if value in forbidden:  # pragma: no cover - astronomically unlikely
+            if written(value) in forbidden:  # pragma: no cover - astronomically unlikely
                 value = fill_shape(templates[0], self.rng) + "-x"
             values.append(value)
-        if pd.api.types.is_integer_dtype(real.dtype):
-            return [None if v is None else int(re.sub(r"\D", "", str(v)) or 0) for v in values]
+        if integers:
+            return [None if v is None else int(written(v)) for v in values]
         return values
 
     def _one(
-        self, name: str, entity: str | None, p: Persona, templates: list[str], fresh: bool = False
+        self, name: str, entity: str | None, p: Persona, templates: list[str],
+        fresh: bool = False, lowered: frozenset[str] | None = None,
     ) -> str:
         if fresh:
-            p = self.personas(1, frozenset(templates_lower(templates)), templates)[0]
+            if lowered is None:
+                lowered = frozenset(templates_lower(templates))
+            p = self.personas(1, lowered, templates)[0]
         kind = identifier_kind(name, entity)
         f = self.faker
         simple = {

@@ -271,7 +271,7 @@ def _result(name: str, category: Category, goal: Goal, threshold: float, value: 
             per_relation: Mapping[str, float], explanation: str) -> CheckResult:
     if np.isnan(value):
         return CheckResult(name, category, goal, threshold, NOT_APPLICABLE, None, None,
-                           explanation, {"reason": "no rows to compare"})
+                           explanation, {"reason": "no rows to compare", "per_relation": {}})
     ok = value >= threshold if goal == Goal.AT_LEAST else value <= threshold
     return CheckResult(name, category, goal, threshold, PASS if ok else FAIL, value, None,
                        explanation, {"per_relation": {k: round(float(v), 6)

@@ -452,9 +452,10 @@ def fresh_values(values: pd.Series, forbidden: frozenset[str],
         if v is None or (isinstance(v, float) and np.isnan(v)):
             continue
         tries = 0
+        # Checked as it will be written: a number drawn as "0412" is written as 412.
         while normalise(v) in forbidden and tries < 50:
-            v = type(v)(fill_shape(str(v), rng)) if isinstance(v, int | str) \
-                else fill_shape(str(v), rng)
+            drawn = fill_shape(str(v), rng)
+            v = int(drawn) if isinstance(v, int | np.integer) else drawn
             tries += 1
         out.at[i] = v
     return out
