@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from importlib import metadata
@@ -11,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from privsynth.config import Config, load_config
+from privsynth.database import frame_sha256, is_url, merge_relations, read_database
 from privsynth.engine import chunk_bounds, make_engine
 from privsynth.errors import ConfigError, InputError, ModelError
 from privsynth.io import (
@@ -52,10 +54,12 @@ def run_file(
     max_memory: str | None = None,
     engine: str | None = None,
     scheduler: str | None = None,
+    tables: list[str] | None = None,
 ) -> RunResult:
-    """Read a file (or a folder or glob of parts), run the pipeline and write report.json,
-    report.html and (if released) the synthetic table into ``output_dir``, atomically.
-    Validates everything, and reaches the cluster if one is named, before any work."""
+    """Read a file (or a folder or glob of parts, or a database URL), run the pipeline and
+    write report.json, report.html and (if released) the synthetic table(s) into
+    ``output_dir``, atomically. Validates everything, and reaches the cluster if one is
+    named, before any work. ``tables``: which tables of a database to read."""
     cfg = config or load_config(
         config_path,
         seed=seed,
@@ -69,12 +73,40 @@ def run_file(
         engine__scheduler=scheduler,
     )
     check_output_dir(output_dir, force)
-    if cfg.relations:
-        return run_tables(input_path, output_dir, cfg, command=command)
     if cfg.text.enabled and cfg.text.model_path:
         check_model_path(cfg.text.model_path)
-    df = read_input(input_path)
-    info = input_info(input_path)
+    if is_url(str(input_path)):
+        return run_database(str(input_path), output_dir, cfg, tables=tables, command=command,
+                            progress=progress)
+    if tables:
+        raise ConfigError("--tables picks tables of a database; the input is not a "
+                          "database URL")
+    if cfg.relations:
+        return run_tables(input_path, output_dir, cfg, command=command)
+    return _run_frame(read_input(input_path), input_info(input_path), output_dir, cfg,
+                      command, progress)
+
+
+def run_database(url: str, output_dir: str | Path, cfg: Config, *,
+                 tables: list[str] | None = None, command: list[str] | None = None,
+                 progress: bool = False) -> RunResult:
+    """Tables read from a database URL (``tables``: a subset; the relations among them come
+    along): one table with no relation runs as a single table, more as a linked set."""
+    db = read_database(url, tables)
+    relations = merge_relations(db.relations, cfg.relations)
+    if len(db.tables) == 1 and not relations:
+        ((name, frame),) = db.tables.items()
+        info = {"database": db.url, "table": name, "sha256": frame_sha256(frame),
+                "rows": int(len(frame)), "columns": int(frame.shape[1]),
+                "columns_left_out": db.left_out.get(name, {})}
+        return _run_frame(frame, info, output_dir, cfg, command, progress)
+    return _run_set(db.tables, dataclasses.replace(cfg, relations=relations),
+                    db.input_info(), output_dir, command)
+
+
+def _run_frame(df: pd.DataFrame, info: dict[str, Any], output_dir: str | Path, cfg: Config,
+               command: list[str] | None, progress: bool) -> RunResult:
+    """One table through the pipeline; the report directory written."""
     df, note = fit_to_memory(df, cfg.max_memory, cfg.seed)
     e = cfg.engine
     runner = make_engine(e.kind, e.scheduler, e.workers, e.threads_per_worker, e.retries)
@@ -102,16 +134,22 @@ def run_tables(input_path: str | Path, output_dir: str | Path, cfg: Config, *,
     """A folder of linked tables (the config's ``[[relations]]``) through
     ``synthesize_tables``; writes report.json, report.html and, if released,
     synthetic/<table>.csv for every table, atomically."""
-    if cfg.rows:
-        raise ConfigError("--rows does not apply to linked tables: each table is synthesized "
-                          "at its own size")
     tables = read_tables(input_path)
     files = {p.name.split(".")[0]: {"file": p.name, "sha256": sha256_file(p),
                                     "bytes": p.stat().st_size}
              for p in input_parts(input_path)}
     for name, entry in files.items():
         entry["rows"] = int(len(tables[name]))
-    info = {"folder": Path(input_path).name, "tables": files}
+    return _run_set(tables, cfg, {"folder": Path(input_path).name, "tables": files},
+                    output_dir, command)
+
+
+def _run_set(tables: dict[str, pd.DataFrame], cfg: Config, info: dict[str, Any],
+             output_dir: str | Path, command: list[str] | None) -> RunResult:
+    """A set of linked tables through ``synthesize_tables``; the report directory written."""
+    if cfg.rows:
+        raise ConfigError("--rows does not apply to linked tables: each table is synthesized "
+                          "at its own size")
     result = synthesize_tables(tables, cfg.relations, cfg, input_info=info, command=command)
     write_tables_dir(output_dir, result.report,
                      result.synthetic if isinstance(result.synthetic, dict) else None,
@@ -262,11 +300,17 @@ def scan_file(input_path: str | Path, *, config_path: str | Path | None = None) 
     return PiiScanner(cfg.scan, cfg.seed).scan(read_input(input_path))
 
 
-def scan_tables(folder: str | Path, *, config_path: str | Path | None = None) -> TableSetScan:
-    """The scan of a folder of linked tables, with the config's ``[[relations]]``: every
-    table's roles, its keys and the relation graph, after the relations are checked."""
+def scan_tables(source: str | Path, *, config_path: str | Path | None = None,
+                tables: list[str] | None = None) -> TableSetScan:
+    """The scan of a folder of linked tables with the config's ``[[relations]]``, or of a
+    database's tables (``tables``: a subset) with its reflected relations and the config's:
+    every table's roles, its keys and the relation graph, after the relations are checked."""
     cfg = load_config(config_path)
-    return scan_table_set(table_set(read_tables(folder), cfg.relations), cfg)
+    if is_url(str(source)):
+        db = read_database(str(source), tables)
+        return scan_table_set(table_set(db.tables, merge_relations(db.relations,
+                                                                   cfg.relations)), cfg)
+    return scan_table_set(table_set(read_tables(source), cfg.relations), cfg)
 
 
 def has_relations(config_path: str | Path | None) -> bool:

@@ -39,8 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="scan, synthesize, check, gate and report")
     run.add_argument(
-        "input", help="CSV, TSV, Parquet or JSONL file, or a folder or quoted glob of parts"
+        "input", help="CSV, TSV, Parquet or JSONL file, a folder or quoted glob of parts, or "
+        "a database URL (sqlite:///bank.db, postgresql://user@host/db)"
     )
+    run.add_argument("--tables", help="tables of a database to read, comma-separated "
+                     "(default: all); the relations among them come along")
     run.add_argument("-o", "--output", required=True, help="output directory")
     run.add_argument("--config", help="privsynth.toml with overrides of the defaults")
     run.add_argument("--rows", type=int, help="number of synthetic rows (default: train size)")
@@ -67,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="print the PII inventory of a table")
     scan.add_argument("input")
     scan.add_argument("--config")
+    scan.add_argument("--tables", help="tables of a database to scan, comma-separated")
     scan.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     check = sub.add_parser("check", help="check a synthetic table made by any generator")
@@ -290,6 +294,7 @@ def _setup_logging(quiet: bool) -> None:
 
 def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from privsynth.api import run_file
+    from privsynth.database import is_url, masked
 
     result = run_file(
         args.input,
@@ -305,8 +310,9 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         max_memory=args.max_memory,
         engine=args.engine,
         scheduler=args.scheduler,
-        command=["privsynth", *argv],
+        command=["privsynth", *(masked(a) if is_url(a) else a for a in argv)],
         progress=not args.quiet,
+        tables=_table_list(args.tables),
     )
     out = Path(args.output)
     if result.released:
@@ -323,8 +329,9 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _cmd_scan(args: argparse.Namespace, argv: list[str]) -> int:
     from privsynth.api import has_relations, scan_file
+    from privsynth.database import is_url
 
-    if has_relations(args.config):
+    if has_relations(args.config) or is_url(args.input):
         return _scan_tables(args)
     result = scan_file(args.input, config_path=args.config)
     rows = [_scan_row(c) for c in result.columns]
@@ -342,7 +349,8 @@ def _cmd_scan(args: argparse.Namespace, argv: list[str]) -> int:
 def _scan_tables(args: argparse.Namespace) -> int:
     from privsynth.api import scan_tables
 
-    found = scan_tables(args.input, config_path=args.config).to_dict()
+    found = scan_tables(args.input, config_path=args.config,
+                        tables=_table_list(args.tables)).to_dict()
     if args.json:
         print(json.dumps(found, indent=2))
         return EXIT_OK
@@ -358,6 +366,10 @@ def _scan_tables(args: argparse.Namespace) -> int:
         orphans = f"  {r['orphans']:,} orphan rows" if r["orphans"] else ""
         print(f"  {r['parent']} -> {r['child']}{orphans}")
     return EXIT_OK
+
+
+def _table_list(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
 def _scan_row(c: Any) -> dict[str, Any]:

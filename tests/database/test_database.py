@@ -1,0 +1,131 @@
+"""Tables read from a database URL: the schema's keys become relations, the run is the run
+of a folder of tables, and a password never shows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from privsynth.cli import main
+from privsynth.database import masked, read_database
+from tests.relational.linked import RELATIONS, linked_tables
+
+DDL = """
+CREATE TABLE branch (branch_id INTEGER PRIMARY KEY, region TEXT, size INTEGER);
+CREATE TABLE advisor (advisor_id INTEGER PRIMARY KEY, years INTEGER);
+CREATE TABLE customer (customer_id INTEGER PRIMARY KEY,
+    branch_id INTEGER NOT NULL REFERENCES branch(branch_id), age INTEGER, segment TEXT,
+    email TEXT, photo BLOB);
+CREATE TABLE account (account_id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customer(customer_id), owner_email TEXT,
+    note TEXT, kind TEXT, balance NUMERIC(12, 2));
+CREATE TABLE payment (payment_id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account(account_id), amount REAL,
+    channel TEXT, paid_on DATE);
+CREATE TABLE advice (customer_id INTEGER NOT NULL REFERENCES customer(customer_id),
+    advisor_id INTEGER NOT NULL REFERENCES advisor(advisor_id), topic TEXT);
+"""
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
+    """The linked test tables in a SQLite file, keys declared in its schema (not in any
+    config), and a binary column privsynth does not model."""
+    tables = linked_tables(300, seed=5)
+    path = tmp_path_factory.mktemp("db") / "bank.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(DDL)
+        for name in ("branch", "advisor", "customer", "account", "payment", "advice"):
+            frame = tables[name]
+            if name == "customer":
+                frame = frame.assign(photo=[b"\x89PNG" + bytes([i % 256]) for i in
+                                            range(len(frame))])
+            frame.to_sql(name, conn, if_exists="append", index=False)
+    return path, tables
+
+
+def test_the_schema_gives_the_tables_and_their_relations(bank) -> None:
+    path, tables = bank
+    db = read_database(f"sqlite:///{path}")
+    assert set(db.tables) == set(tables)
+    assert {(r["parent"], r["child"]) for r in db.relations} == {
+        (r["parent"], r["child"]) for r in RELATIONS}
+    assert db.left_out == {"customer": {"photo": "BLOB"}}  # named, never cast
+    assert len(db.tables["payment"]) == len(tables["payment"])
+    assert db.tables["payment"]["paid_on"].iloc[0] == tables["payment"]["paid_on"].iloc[0]
+    assert db.tables["account"]["balance"].dtype == float
+    picked = read_database(f"sqlite:///{path}", ["customer", "account", "advisor"])
+    assert set(picked.tables) == {"customer", "account", "advisor"}
+    assert picked.relations == [{"parent": "customer.customer_id",
+                                 "child": "account.customer_id"}]
+
+
+def test_run_from_a_database_url_writes_every_table(bank, tmp_path, capsys) -> None:
+    path, tables = bank
+    url = f"sqlite:///{path}"
+    out = tmp_path / "out"
+    code = main(["run", url, "-o", str(out), "--no-text", "--tables",
+                 "branch,customer,account,payment"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((out / "report.json").read_text())
+    assert report["kind"] == "linked_tables"
+    assert report["input"]["database"] == url
+    assert set(report["input"]["tables"]) == {"branch", "customer", "account", "payment"}
+    assert report["input"]["tables"]["customer"]["columns_left_out"] == {"photo": "BLOB"}
+    written = {p.stem for p in (out / "synthetic").glob("*.csv")}
+    assert written == {"branch", "customer", "account", "payment"}
+    customer = pd.read_csv(out / "synthetic" / "customer.csv")
+    account = pd.read_csv(out / "synthetic" / "account.csv")
+    assert account["customer_id"].isin(customer["customer_id"]).all()
+    assert "photo" not in customer.columns
+    assert main(["verify", str(out)]) == 0
+
+
+def test_one_table_of_a_database_is_the_single_table_path(bank, tmp_path) -> None:
+    path, _ = bank
+    out = tmp_path / "one"
+    assert main(["run", f"sqlite:///{path}", "-o", str(out), "--no-text", "--tables",
+                 "payment"]) in (0, 3)
+    report = json.loads((out / "report.json").read_text())
+    assert report.get("kind") != "linked_tables"
+    assert report["input"]["table"] == "payment"
+    assert report["input"]["database"] == f"sqlite:///{path}"
+
+
+def test_scan_of_a_database_shows_the_reflected_graph(bank, capsys) -> None:
+    path, _ = bank
+    assert main(["scan", f"sqlite:///{path}", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert {(r["parent"], r["child"]) for r in found["relations"]} == {
+        (r["parent"], r["child"]) for r in RELATIONS}
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("mysql://u:pw@localhost/bank", "unsupported URL scheme 'mysql'"),
+    ("sqlite:///{missing}", "no SQLite database at"),
+    ("sqlite:///{db}", "no table 'loans' in sqlite:///"),
+    ("postgresql://alice:s3cret-pw@127.0.0.1:1/bank", "cannot read postgresql://alice:***@"),
+])
+def test_bad_database_input_is_one_line_exit_2_and_nothing_written(
+        bank, tmp_path, capsys, url, message) -> None:
+    path, _ = bank
+    url = url.format(missing=tmp_path / "none.db", db=path)
+    out = tmp_path / "out"
+    code = main(["run", url, "-o", str(out), "--no-text", "--tables", "customer,loans"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "s3cret" not in err
+    assert not out.exists() or not any(out.iterdir())
+    assert not (tmp_path / "none.db").exists()  # reading never creates a database
+
+
+def test_a_password_is_masked_wherever_a_url_is_shown() -> None:
+    assert masked("postgresql://alice:s3cret@db.internal:5432/bank") == \
+        "postgresql://alice:***@db.internal:5432/bank"
+    assert masked("sqlite:////data/bank.db") == "sqlite:////data/bank.db"
