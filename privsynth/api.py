@@ -12,7 +12,15 @@ from typing import Any
 import pandas as pd
 
 from privsynth.config import Config, load_config
-from privsynth.database import frame_sha256, is_url, merge_relations, read_database
+from privsynth.database import (
+    check_target,
+    frame_sha256,
+    is_url,
+    merge_relations,
+    read_database,
+    verify_database,
+    write_database,
+)
 from privsynth.engine import chunk_bounds, make_engine
 from privsynth.errors import ConfigError, InputError, ModelError
 from privsynth.io import (
@@ -55,11 +63,13 @@ def run_file(
     engine: str | None = None,
     scheduler: str | None = None,
     tables: list[str] | None = None,
+    to_db: str | None = None,
 ) -> RunResult:
     """Read a file (or a folder or glob of parts, or a database URL), run the pipeline and
     write report.json, report.html and (if released) the synthetic table(s) into
     ``output_dir``, atomically. Validates everything, and reaches the cluster if one is
-    named, before any work. ``tables``: which tables of a database to read."""
+    named, before any work. ``tables``: which tables of a database to read; ``to_db``: a
+    database to write a released run into (empty, unless ``force``)."""
     cfg = config or load_config(
         config_path,
         seed=seed,
@@ -73,39 +83,64 @@ def run_file(
         engine__scheduler=scheduler,
     )
     check_output_dir(output_dir, force)
+    if to_db:
+        check_target(to_db, str(input_path), force)
     if cfg.text.enabled and cfg.text.model_path:
         check_model_path(cfg.text.model_path)
+    target = _Target(to_db, force) if to_db else None
     if is_url(str(input_path)):
         return run_database(str(input_path), output_dir, cfg, tables=tables, command=command,
-                            progress=progress)
+                            progress=progress, target=target)
     if tables:
         raise ConfigError("--tables picks tables of a database; the input is not a "
                           "database URL")
     if cfg.relations:
-        return run_tables(input_path, output_dir, cfg, command=command)
+        return run_tables(input_path, output_dir, cfg, command=command, target=target)
     return _run_frame(read_input(input_path), input_info(input_path), output_dir, cfg,
-                      command, progress)
+                      command, progress, target)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    """A database to write a released run into (``--to-db``), checked before any work."""
+
+    url: str
+    force: bool
+    declared: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def write(self, result: RunResult, relations: list[dict[str, str]],
+              name: str = "synthetic") -> None:
+        """Write the release, if released, and record it in the report's outputs."""
+        if not result.released or result.synthetic is None:
+            return
+        tables = result.synthetic if isinstance(result.synthetic, dict) else {
+            name: result.synthetic}
+        section = write_database(self.url, tables, relations, self.force, self.declared)
+        result.report.setdefault("outputs", {})["database"] = section
 
 
 def run_database(url: str, output_dir: str | Path, cfg: Config, *,
                  tables: list[str] | None = None, command: list[str] | None = None,
-                 progress: bool = False) -> RunResult:
+                 progress: bool = False, target: _Target | None = None) -> RunResult:
     """Tables read from a database URL (``tables``: a subset; the relations among them come
     along): one table with no relation runs as a single table, more as a linked set."""
     db = read_database(url, tables)
     relations = merge_relations(db.relations, cfg.relations)
+    if target is not None:
+        target = dataclasses.replace(target, declared=db.types)
     if len(db.tables) == 1 and not relations:
         ((name, frame),) = db.tables.items()
         info = {"database": db.url, "table": name, "sha256": frame_sha256(frame),
                 "rows": int(len(frame)), "columns": int(frame.shape[1]),
                 "columns_left_out": db.left_out.get(name, {})}
-        return _run_frame(frame, info, output_dir, cfg, command, progress)
+        return _run_frame(frame, info, output_dir, cfg, command, progress, target, name)
     return _run_set(db.tables, dataclasses.replace(cfg, relations=relations),
-                    db.input_info(), output_dir, command)
+                    db.input_info(), output_dir, command, target)
 
 
 def _run_frame(df: pd.DataFrame, info: dict[str, Any], output_dir: str | Path, cfg: Config,
-               command: list[str] | None, progress: bool) -> RunResult:
+               command: list[str] | None, progress: bool, target: _Target | None = None,
+               name: str = "synthetic") -> RunResult:
     """One table through the pipeline; the report directory written."""
     df, note = fit_to_memory(df, cfg.max_memory, cfg.seed)
     e = cfg.engine
@@ -122,6 +157,8 @@ def _run_frame(df: pd.DataFrame, info: dict[str, Any], output_dir: str | Path, c
         )
     finally:
         runner.close()
+    if target is not None:
+        target.write(result, [], name)
     write_report_dir(
         output_dir, result.report, result.synthetic, neutralise=cfg.output.neutralise_formulas,
         fmt=cfg.output.format, part_rows=cfg.output.part_rows,
@@ -130,7 +167,7 @@ def _run_frame(df: pd.DataFrame, info: dict[str, Any], output_dir: str | Path, c
 
 
 def run_tables(input_path: str | Path, output_dir: str | Path, cfg: Config, *,
-               command: list[str] | None = None) -> RunResult:
+               command: list[str] | None = None, target: _Target | None = None) -> RunResult:
     """A folder of linked tables (the config's ``[[relations]]``) through
     ``synthesize_tables``; writes report.json, report.html and, if released,
     synthetic/<table>.csv for every table, atomically."""
@@ -141,16 +178,19 @@ def run_tables(input_path: str | Path, output_dir: str | Path, cfg: Config, *,
     for name, entry in files.items():
         entry["rows"] = int(len(tables[name]))
     return _run_set(tables, cfg, {"folder": Path(input_path).name, "tables": files},
-                    output_dir, command)
+                    output_dir, command, target)
 
 
 def _run_set(tables: dict[str, pd.DataFrame], cfg: Config, info: dict[str, Any],
-             output_dir: str | Path, command: list[str] | None) -> RunResult:
+             output_dir: str | Path, command: list[str] | None,
+             target: _Target | None = None) -> RunResult:
     """A set of linked tables through ``synthesize_tables``; the report directory written."""
     if cfg.rows:
         raise ConfigError("--rows does not apply to linked tables: each table is synthesized "
                           "at its own size")
     result = synthesize_tables(tables, cfg.relations, cfg, input_info=info, command=command)
+    if target is not None:
+        target.write(result, list(cfg.relations))
     write_tables_dir(output_dir, result.report,
                      result.synthetic if isinstance(result.synthetic, dict) else None,
                      neutralise=cfg.output.neutralise_formulas)
@@ -163,7 +203,7 @@ def write_tables_dir(output_dir: str | Path, report: dict[str, Any],
     import hashlib
 
     payload: dict[str, bytes] = {}
-    outputs: dict[str, Any] = {}
+    outputs: dict[str, Any] = dict(report.get("outputs") or {})
     if synthetic is not None:
         payload = {f"synthetic/{name}.csv": frame_to_csv_bytes(frame, neutralise)
                    for name, frame in synthetic.items()}
@@ -192,7 +232,7 @@ def write_report_dir(
     import hashlib
 
     payload: dict[str, bytes] = {}
-    outputs: dict[str, Any] = {}
+    outputs: dict[str, Any] = dict(report.get("outputs") or {})
     if synthetic is not None:
         payload.update(synthetic_files(synthetic, neutralise, fmt, part_rows))
         outputs["files"] = {name: hashlib.sha256(data).hexdigest()
@@ -259,6 +299,8 @@ def verify_dir(outdir: str | Path) -> list[str]:
             problems.append(f"{name} is missing")
         elif sha256_file(out / name) != digest:
             problems.append(f"{name} differs from the file the report released")
+    if outputs.get("database"):
+        problems += verify_database(outputs["database"])
     html = out / "report.html"
     expected_html = outputs.get("report_html_sha256")
     if not html.exists():

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--tables", help="tables of a database to read, comma-separated "
                      "(default: all); the relations among them come along")
+    run.add_argument("--to-db", metavar="URL", help="also write a released run into this "
+                     "database, with its keys (it must be empty, or --force)")
     run.add_argument("-o", "--output", required=True, help="output directory")
     run.add_argument("--config", help="privsynth.toml with overrides of the defaults")
     run.add_argument("--rows", type=int, help="number of synthetic rows (default: train size)")
@@ -313,6 +315,7 @@ def _cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         command=["privsynth", *(masked(a) if is_url(a) else a for a in argv)],
         progress=not args.quiet,
         tables=_table_list(args.tables),
+        to_db=args.to_db,
     )
     out = Path(args.output)
     if result.released:

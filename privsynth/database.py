@@ -55,6 +55,7 @@ class Database:
     tables: dict[str, pd.DataFrame] = field(repr=False)
     relations: list[dict[str, str]]
     left_out: dict[str, dict[str, str]]  # table -> column -> its database type
+    types: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # read columns
 
     def input_info(self) -> dict[str, Any]:
         """The report's ``input``: the masked URL, and each table's rows and a sha256 of
@@ -130,7 +131,7 @@ def read_database(url: str, only: list[str] | None = None,
             if unknown:
                 raise InputError(f"no table {unknown[0]!r} in {shown}; it has: "
                                  f"{', '.join(names[:20]) or 'no tables'}")
-            tables, left_out = {}, {}
+            tables, left_out, types = {}, {}, {}
             for name in chosen:
                 table = meta.tables[name]
                 keep, dropped = [], {}
@@ -152,6 +153,7 @@ def read_database(url: str, only: list[str] | None = None,
                 frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
                     columns=[c.name for c in keep])
                 tables[name] = _plain(frame)
+                types[name] = {c.name: c.type for c in keep}
             relations = []
             for name in chosen:
                 for fk in meta.tables[name].foreign_key_constraints:
@@ -166,7 +168,7 @@ def read_database(url: str, only: list[str] | None = None,
         raise InputError(f"cannot read {shown}: {_reason(exc, url)}") from None
     finally:
         engine.dispose()
-    return Database(shown, tables, relations, left_out)
+    return Database(shown, tables, relations, left_out, types)
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -195,3 +197,212 @@ def merge_relations(reflected: list[dict[str, str]],
     """The reflected relations plus the config's, each once."""
     seen = {(r["parent"], r["child"]) for r in reflected}
     return reflected + [r for r in declared if (r["parent"], r["child"]) not in seen]
+
+
+def _same_database(a: str, b: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    ua, ub = make_url(a), make_url(b)
+    if ua.get_backend_name() == ub.get_backend_name() == "sqlite":
+        return bool(ua.database and ub.database) and \
+            Path(str(ua.database)).resolve() == Path(str(ub.database)).resolve()
+    return (ua.get_backend_name(), ua.host, ua.port, ua.database) == \
+        (ub.get_backend_name(), ub.host, ub.port, ub.database)
+
+
+def check_target(url: str, source: str | None, force: bool) -> None:
+    """Before any work: the target is a database privsynth can write, is not the source,
+    and holds no table (unless ``force``). Nothing is created or written here."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    shown = masked(url)
+    if not is_url(url):
+        raise InputError(f"--to-db needs a database URL, not {url!r}")
+    _engine_check_scheme(url)
+    if source is not None and is_url(source) and _same_database(url, source):
+        raise InputError(f"the target {shown} is the source database; write the release "
+                         "into another database")
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(str(parsed.database or ""))
+        if not parsed.database or not path.parent.is_dir():
+            raise InputError(f"cannot write a SQLite database at {parsed.database or '(none)'}")
+        if not path.exists():
+            return
+    engine = create_engine(_writable(url))
+    try:
+        with engine.connect() as conn:
+            names = inspect(conn).get_table_names()
+    except SQLAlchemyError as exc:
+        raise InputError(f"cannot reach {shown}: {_reason(exc, url)}") from None
+    finally:
+        engine.dispose()
+    if names and not force:
+        raise InputError(f"the target {shown} is not empty ({len(names)} tables); pass "
+                         "--force to replace them")
+
+
+def _engine_check_scheme(url: str) -> None:
+    match = URL_RE.match(url)
+    scheme = (match.group(1) if match else "").split("+")[0].lower()
+    if scheme not in SCHEMES:
+        raise InputError(f"unsupported URL scheme '{scheme}': privsynth writes sqlite:/// and "
+                         "postgresql:// databases")
+
+
+def _writable(url: str) -> Any:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _column_type(series: pd.Series, declared: Any = None) -> Any:
+    from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Text
+
+    if declared is not None:
+        try:
+            return declared.as_generic()
+        except NotImplementedError:
+            pass
+    values = series.dropna()
+    if pd.api.types.is_bool_dtype(series):
+        return Boolean()
+    if pd.api.types.is_integer_dtype(series):
+        return Integer()
+    if pd.api.types.is_float_dtype(series):
+        return Float()
+    text = values.astype(str)
+    if len(text) and text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all():
+        return Date()
+    if len(text) and text.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").all():
+        return DateTime()
+    return Text()
+
+
+def _python(value: Any, kind: Any) -> Any:
+    """A cell as the column type takes it (dates and timestamps parsed from ISO text)."""
+    from sqlalchemy import Date, DateTime, Integer
+
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(kind, Integer) and isinstance(value, float):
+        return int(value)
+    if isinstance(kind, DateTime):
+        return pd.Timestamp(value).to_pydatetime()
+    if isinstance(kind, Date):
+        return pd.Timestamp(value).date()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def write_database(url: str, tables: dict[str, pd.DataFrame],
+                   relations: list[dict[str, str]], force: bool,
+                   declared: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Write the released tables, with their primary keys and foreign-key constraints, in
+    one transaction: on any error the target is left as it was. Returns the report's
+    ``outputs.database``: the masked URL and each table's rows and canonical sha256, as read
+    back."""
+    from sqlalchemy import Column, ForeignKeyConstraint, MetaData, Table, create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    keys = {r["parent"].split(".", 1)[0]: r["parent"].split(".", 1)[1] for r in relations}
+    meta = MetaData()
+    defined: dict[str, Table] = {}
+    order = _parents_first(list(tables), relations)
+    for name in order:
+        frame = tables[name]
+        columns = [Column(c, _column_type(frame[c], (declared or {}).get(name, {}).get(c)),
+                          primary_key=(keys.get(name) == c)) for c in frame.columns]
+        fks = [ForeignKeyConstraint([r["child"].split(".", 1)[1]], [r["parent"]])
+               for r in relations if r["child"].split(".", 1)[0] == name]
+        defined[name] = Table(name, meta, *columns, *fks)
+    engine = create_engine(_writable(url))
+    if engine.dialect.name == "sqlite":
+        _transactional_ddl(engine)
+    try:
+        with engine.begin() as conn:  # one transaction, tables and rows
+            if force:
+                old = MetaData()
+                old.reflect(conn)
+                old.drop_all(conn)
+            meta.create_all(conn)
+            for name in order:
+                table = defined[name]
+                kinds = {c.name: c.type for c in table.columns}
+                frame = tables[name]
+                for start in range(0, len(frame), CHUNK_ROWS):
+                    part = frame.iloc[start:start + CHUNK_ROWS]
+                    rows = [{c: _python(v, kinds[c]) for c, v in zip(part.columns, row,
+                                                                        strict=True)}
+                            for row in part.itertuples(index=False, name=None)]
+                    if rows:
+                        conn.execute(table.insert(), rows)
+    except SQLAlchemyError as exc:
+        raise InputError(f"cannot write to {masked(url)}: {_reason(exc, url)}; the target "
+                         "was left as it was") from None
+    finally:
+        engine.dispose()
+    written = read_database(url, order)
+    return {"url": written.url, "tables": {
+        name: {"rows": int(len(frame)), "sha256": frame_sha256(frame)}
+        for name, frame in written.tables.items()}}
+
+
+def _transactional_ddl(engine: Any) -> None:
+    """SQLite's Python driver commits before a CREATE TABLE on its own; with the driver's
+    transaction handling off and BEGIN emitted here, the tables are in the transaction too
+    (SQLAlchemy's documented recipe)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def verify_database(section: dict[str, Any]) -> list[str]:
+    """What of a database release no longer matches its report. The report's URL has no
+    password: the driver's own sources give it (``PGPASSWORD``, ``~/.pgpass``)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(section["url"])
+    if parsed.password == "***":
+        parsed = parsed.set(password=None)
+    try:
+        now = read_database(parsed.render_as_string(hide_password=False),
+                            list(section["tables"]))
+    except InputError as exc:
+        return [str(exc)]
+    problems = []
+    for name, entry in section["tables"].items():
+        frame = now.tables[name]
+        if frame_sha256(frame) != entry["sha256"]:
+            problems.append(f"table {name} in {section['url']} differs from the release "
+                            f"({len(frame):,} rows; the report says {entry['rows']:,})")
+    return problems
+
+
+def _parents_first(names: list[str], relations: list[dict[str, str]]) -> list[str]:
+    out: list[str] = []
+    pending = list(names)
+    while pending:
+        for name in pending:
+            parents = {r["parent"].split(".", 1)[0] for r in relations
+                       if r["child"].split(".", 1)[0] == name} - {name}
+            if parents <= set(out):
+                out.append(name)
+                pending.remove(name)
+                break
+        else:  # a cycle: the rest in their order
+            out += pending
+            break
+    return out

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from privsynth.cli import main
-from privsynth.database import masked, read_database
+from privsynth.database import masked, read_database, write_database
+from privsynth.errors import InputError
 from tests.relational.linked import RELATIONS, linked_tables
 
 DDL = """
@@ -129,3 +130,69 @@ def test_a_password_is_masked_wherever_a_url_is_shown() -> None:
     assert masked("postgresql://alice:s3cret@db.internal:5432/bank") == \
         "postgresql://alice:***@db.internal:5432/bank"
     assert masked("sqlite:////data/bank.db") == "sqlite:////data/bank.db"
+
+
+def test_a_released_set_is_written_into_an_empty_database_with_its_keys(bank, tmp_path,
+                                                                        capsys) -> None:
+    path, tables = bank
+    target = tmp_path / "release.db"
+    out = tmp_path / "out"
+    picked = "branch,customer,account,payment"
+    assert main(["run", f"sqlite:///{path}", "-o", str(out), "--no-text", "--tables", picked,
+                 "--to-db", f"sqlite:///{target}"]) == 0, capsys.readouterr().err
+    report = json.loads((out / "report.json").read_text())
+    section = report["outputs"]["database"]
+    assert section["url"] == f"sqlite:///{target}"
+    with sqlite3.connect(target) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []  # every key holds
+        fks = {(t, row[2], row[3], row[4]) for t in ("customer", "account", "payment")
+               for row in conn.execute(f"PRAGMA foreign_key_list({t})")}
+        assert ("account", "customer", "customer_id", "customer_id") in fks
+        orphans = conn.execute("SELECT COUNT(*) FROM payment p LEFT JOIN account a "
+                               "ON p.account_id = a.account_id WHERE a.account_id IS NULL")
+        assert orphans.fetchone()[0] == 0
+        declared = {row[1]: row[2] for row in conn.execute("PRAGMA table_info(payment)")}
+        assert declared["paid_on"] == "DATE" and declared["account_id"] == "INTEGER"
+        rows = conn.execute("SELECT COUNT(*) FROM payment").fetchone()[0]
+    assert rows == section["tables"]["payment"]["rows"] == len(
+        pd.read_csv(out / "synthetic" / "payment.csv"))
+    assert main(["verify", str(out)]) == 0
+    with sqlite3.connect(target) as conn:  # a changed release no longer verifies
+        conn.execute("DELETE FROM payment WHERE rowid IN (SELECT rowid FROM payment LIMIT 1)")
+    capsys.readouterr()
+    assert main(["verify", str(out)]) != 0
+    assert "table payment in" in capsys.readouterr().out
+
+
+def test_a_target_that_is_not_empty_or_is_the_source_is_refused_before_any_work(
+        bank, tmp_path, capsys) -> None:
+    path, _ = bank
+    out = tmp_path / "out"
+    code = main(["run", f"sqlite:///{path}", "-o", str(out), "--no-text", "--to-db",
+                 f"sqlite:///{path}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "is the source database" in err and len(err.strip().splitlines()) == 1
+    busy = tmp_path / "busy.db"
+    with sqlite3.connect(busy) as conn:
+        conn.execute("CREATE TABLE kept (x INTEGER)")
+        conn.execute("INSERT INTO kept VALUES (7)")
+    code = main(["run", f"sqlite:///{path}", "-o", str(out), "--no-text", "--tables",
+                 "customer", "--to-db", f"sqlite:///{busy}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "is not empty (1 tables); pass --force" in err
+    assert not out.exists() or not any(out.iterdir())
+    with sqlite3.connect(busy) as conn:  # left as it was
+        assert conn.execute("SELECT x FROM kept").fetchall() == [(7,)]
+
+
+def test_a_write_that_fails_half_way_leaves_the_target_as_it_was(tmp_path) -> None:
+    target = tmp_path / "t.db"
+    # The parent's third chunk repeats a key: the database refuses it after 100,000 rows.
+    parent = pd.DataFrame({"id": [*range(1, 120_001), 5]})
+    child = pd.DataFrame({"id": [1, 2, 3], "parent_id": [1, 2, 3]})
+    with pytest.raises(InputError, match="the target was left as it was"):
+        write_database(f"sqlite:///{target}", {"parent": parent, "child": child},
+                       [{"parent": "parent.id", "child": "child.parent_id"}], force=False)
+    with sqlite3.connect(target) as conn:  # not even the tables written first remain
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
