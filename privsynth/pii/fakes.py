@@ -156,11 +156,11 @@ class IdentifierFaker:
         self, name: str, entity: str | None, p: Persona, templates: list[str],
         fresh: bool = False, lowered: frozenset[str] | None = None,
     ) -> str:
-        if fresh:
+        kind = identifier_kind(name, entity)
+        if fresh and kind in ("email", "first", "last", "name", "phone"):  # a new person
             if lowered is None:
                 lowered = frozenset(templates_lower(templates))
             p = self.personas(1, lowered, templates)[0]
-        kind = identifier_kind(name, entity)
         f = self.faker
         simple = {
             "email": lambda: p.email,
