@@ -42,7 +42,7 @@ from privsynth.relational.evaluate import evaluate_tables, real_identifiers
 from privsynth.relational.report import tables_report
 from privsynth.relational.scan import TableSetScan, scan_table_set
 from privsynth.relational.schema import TableSet, table_set
-from privsynth.relational.synth import RelationalSynthesizer, fresh_values
+from privsynth.relational.synth import RelationalSynthesizer, fresh_values, surrogate_keys
 from privsynth.relational.text import TableText, table_text
 from privsynth.report.stage import check_report, run_report
 from privsynth.resources import StageClock
@@ -299,13 +299,20 @@ def _table_identifiers(
     released, personas = {}, {}
     for k, name in enumerate(ts.order()):
         table_seed = derive(seed, Stream.RELATIONAL_FAKES, k)
-        outcome = identifiers_stage(ts.tables[name], metas[name], len(synthetic[name]),
-                                    forbidden, table_seed,
+        real = ts.tables[name]
+        # A unique integer identifier is the table's own key (a payment's number): fresh
+        # surrogates like the relations' keys, widened when its width is full, not fakes.
+        own_keys = [c for c in metas[name].identifier_columns
+                    if pd.api.types.is_integer_dtype(real[c]) and real[c].is_unique]
+        meta = TableMetadata(tuple(c for c in metas[name].columns if c.name not in own_keys))
+        outcome = identifiers_stage(real, meta, len(synthetic[name]), forbidden, table_seed,
                                     writes_text and bool(metas[name].text_columns))
         fakes = outcome.columns
         rng = np.random.default_rng(table_seed)
         for col in fakes.columns:
             fakes[col] = fresh_values(fakes[col], forbidden, rng)
+        for col in own_keys:
+            fakes[col] = surrogate_keys(real[col], len(fakes), rng, forbidden).to_numpy()
         frame = pd.concat([synthetic[name].reset_index(drop=True), fakes], axis=1)
         released[name] = frame[[c for c in ts.tables[name].columns if c in frame.columns
                                 and c not in metas[name].text_columns]].copy()
