@@ -158,6 +158,14 @@ def test_free_text_of_a_child_table_is_written_with_its_parents_row(real) -> Non
     assert out["text"]["account"]["note"]["stats"]["generated"] == len(notes)
 
 
+def test_a_set_without_dated_events_is_not_refused_for_it(real) -> None:
+    undated = {**real, "payment": real["payment"].drop(columns="paid_on")}
+    result = synthesize_tables(undated, RELATIONS, CFG)
+    checks = {c["name"]: c for c in result.report["checks"]}
+    assert checks["event_gap_similarity"]["status"] == "not_applicable"
+    assert result.released, result.decision.reasons
+
+
 def test_reference_tables_and_whole_entities_in_the_holdout(real) -> None:
     ts = table_set(real, RELATIONS)
     lookups = lookup_tables(ts)
