@@ -134,7 +134,8 @@ def ks_similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 def relation_results(ts: TableSet, metas: dict[str, TableMetadata],
                      real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
-                     config: Config) -> list[CheckResult]:
+                     config: Config, lookups: frozenset[str] = frozenset(),
+                     ) -> list[CheckResult]:
     """Integrity, key replay, children per parent and the gaps between events, against
     every real row (the set is synthesized at the input's size)."""
     integrity, replayed, similarity = {}, {}, {}
@@ -150,7 +151,7 @@ def relation_results(ts: TableSet, metas: dict[str, TableMetadata],
                 children_per_parent(real, r).astype(np.float64),
                 children_per_parent(synthetic, r).astype(np.float64))
     gaps = {}
-    for name, events in event_tables(ts, metas).items():
+    for name, events in event_tables(ts, metas, lookups).items():
         real_gaps = event_gaps(real[name], events, metas[name])
         if len(real_gaps) >= MIN_TABLE_ROWS:
             gaps[str(events)] = ks_similarity(real_gaps,
@@ -313,7 +314,7 @@ def evaluate_tables(ts: TableSet, metas: dict[str, TableMetadata], lookups: froz
         results += text_results(name, text, config)
     whole = {t: pd.concat([train[t], holdout[t]]) if t not in lookups else train[t]
              for t in train}
-    results += relation_results(ts, metas, whole, synthetic, config)
+    results += relation_results(ts, metas, whole, synthetic, config, lookups)
     results.append(trend_results(ts, metas, whole, synthetic, config))
     section = {name: int(len(frame)) for name, frame in frames.items()}
     return results, {"entities": section, "entity_columns": list(frames["train"].columns)}

@@ -39,12 +39,14 @@ class Events:
         return f"{self.relation.child}.{self.column} per {self.relation.parent}"
 
 
-def event_tables(ts: TableSet, metas: dict[str, TableMetadata]) -> dict[str, Events]:
-    """The ordered child tables, by name (judged on the real tables)."""
+def event_tables(ts: TableSet, metas: dict[str, TableMetadata],
+                 lookups: frozenset[str] = frozenset()) -> dict[str, Events]:
+    """The ordered child tables, by name (judged on the real tables). A place's rows (the
+    accounts of a district: a reference table's children) are not its events."""
     found = {}
     for name in ts.order():
         parents = [r for r in ts.parents_of(name) if r.parent != name]
-        if not parents:
+        if not parents or parents[0].parent in lookups:
             continue
         primary = parents[0]
         dates = [c.name for c in metas[name].columns

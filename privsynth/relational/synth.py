@@ -161,7 +161,7 @@ class RelationalSynthesizer:
             train[r.parent][r.key]).sum()) for r in self.tables.relations}
         self.count_cells_: dict[str, tuple[str, dict[str, np.ndarray]]] = {}
         # Ordered children: the real gaps between a parent's events, and the dates' span.
-        self.events_ = event_tables(self.tables, self.metas)
+        self.events_ = event_tables(self.tables, self.metas, self.lookups)
         self.gaps_ = {t: np.sort(event_gaps(train[t], e, self.metas[t]))
                       for t, e in self.events_.items()}
         self.spans_ = {t: date_span(train[t], e, self.metas[t]) for t, e in self.events_.items()}
