@@ -41,6 +41,8 @@ MIN_GROUP_LENGTHS = 5
 # about 1.4).
 TOKENS_PER_WORD = 1.3
 GOLDEN = (np.sqrt(5) - 1) / 2
+# Redaction marks the re-scan may take for a name ("XXXX", "XX/XX/XXXX"): left as they are.
+MASK_RUN_RE = re.compile(r"[Xx]{2,}(?:[\s/.,-]*[Xx]{2,})*")
 # A row's text may end from LENGTH_FLOOR of its target length on, and is cut at LENGTH_CAP
 # (plus LENGTH_SLACK tokens, so a phrase of a few words is not cut mid-word).
 LENGTH_FLOOR = 0.9
@@ -431,6 +433,8 @@ class TextSynthesizer:
                 value = text[start:end]
                 low = value.lower()
                 if low in allowed or low in self.levels_ or any(low in a for a in allowed):
+                    continue
+                if MASK_RUN_RE.fullmatch(value):  # a redaction mark ("XXXX"), not a person
                     continue
                 if value not in replacements:
                     replacements[value] = faker.fake_for_entity(entity, forbidden)

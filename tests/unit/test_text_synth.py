@@ -428,3 +428,30 @@ def test_prompts_of_each_group_form_one_run_with_its_own_shared_prefix() -> None
     assert [q.run for q in queue] == [0, 0, 0, 3, 4, 4]
     assert [q.shared for q in queue] == [45, 45, 45, 46, 45, 45]  # a lone prompt: all but one
     assert all(q.shared < len(q.tokens) for q in queue)  # the last token yields its logits
+
+
+class MaskAsPersonDetector:
+    """Takes every "XXXX" (and "XX/XX/XXXX") for a person, as the real one sometimes does."""
+
+    recognizers: tuple = ()
+    score_threshold = 0.5
+    batch_size = 8
+
+    def detect(self, texts, context=(), entities=None):
+        import re
+
+        from privsynth.pii.detect import Span
+
+        return [[Span(m.start(), m.end(), "PERSON", 0.9)
+                 for m in re.finditer(r"X[X/]+X", t)] for t in texts]
+
+
+def test_a_redaction_mark_in_generated_text_stays_a_mark_not_a_made_up_name() -> None:
+    gen = ScriptedGenerator(" <PERSON> wrote to XXXX on XX/XX/XXXX about the fee.")
+    texts = ["<PERSON> called about the bill for the plan today."] * 6
+    ts = TextSynthesizer("notes", gen, CFG, seed=1, detector=MaskAsPersonDetector())
+    ts.fit(texts, rows(len(texts)))
+    personas = IdentifierFaker(0).personas(4)
+    out, _ = ts.generate(rows(4), personas, IdentifierFaker(0))
+    for text, persona in zip(out, personas, strict=True):
+        assert text == f"{persona.full_name} wrote to XXXX on XX/XX/XXXX about the fee.", text
