@@ -82,11 +82,7 @@ def _engine(url: str) -> Any:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    match = URL_RE.match(url)
-    scheme = (match.group(1) if match else "").split("+")[0].lower()
-    if scheme not in SCHEMES:
-        raise InputError(f"unsupported URL scheme '{scheme}': privsynth reads sqlite:/// and "
-                         "postgresql:// databases")
+    scheme = _scheme(url, "reads")
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -220,7 +216,7 @@ def check_target(url: str, source: str | None, force: bool) -> None:
     shown = masked(url)
     if not is_url(url):
         raise InputError(f"--to-db needs a database URL, not {url!r}")
-    _engine_check_scheme(url)
+    _scheme(url, "writes")
     if source is not None and is_url(source) and _same_database(url, source):
         raise InputError(f"the target {shown} is the source database; write the release "
                          "into another database")
@@ -244,12 +240,14 @@ def check_target(url: str, source: str | None, force: bool) -> None:
                          "--force to replace them")
 
 
-def _engine_check_scheme(url: str) -> None:
+def _scheme(url: str, verb: str) -> str:
+    """The URL's scheme without its driver, if privsynth ``verb`` (reads, writes) it."""
     match = URL_RE.match(url)
     scheme = (match.group(1) if match else "").split("+")[0].lower()
     if scheme not in SCHEMES:
-        raise InputError(f"unsupported URL scheme '{scheme}': privsynth writes sqlite:/// and "
+        raise InputError(f"unsupported URL scheme '{scheme}': privsynth {verb} sqlite:/// and "
                          "postgresql:// databases")
+    return scheme
 
 
 def _writable(url: str) -> Any:

@@ -218,12 +218,18 @@ def test_an_independent_set_of_people_is_released(people) -> None:
     assert results["exact_match"].details["unit"] == "entity"
 
 
-def test_canary_entities_are_planted_whole_and_found_when_copied(people) -> None:
-    ts = table_set(people, RELATIONS)
+def _prepared(tables):
+    """The set, its scan, metadata, reference tables and entity split, as the run makes
+    them."""
+    ts = table_set(tables, RELATIONS)
     scan = scan_table_set(ts, CFG)
     metas = {t: metadata_of(s, CFG) for t, s in scan.scans.items()}
     lookups = lookup_tables(ts)
-    train, holdout, _, _ = split_by_entity(people, ts, lookups, 0.2, 42)
+    return ts, scan, metas, lookups, split_by_entity(tables, ts, lookups, 0.2, 42)
+
+
+def test_canary_entities_are_planted_whole_and_found_when_copied(people) -> None:
+    ts, scan, metas, lookups, (train, holdout, _, _) = _prepared(people)
     planted, canaries = plant_entities(5, train, ts, lookups, scan.scans, metas, 7, frozenset())
     assert len(canaries.records) == 5
     for name, rows in canaries.tables.items():  # whole entities: every row has its parent
@@ -257,11 +263,7 @@ def test_a_run_with_canary_entities_releases_none_of_them(real) -> None:
 
 
 def test_suppression_drops_copied_people_whole_and_few_others(people) -> None:
-    ts = table_set(people, RELATIONS)
-    scan = scan_table_set(ts, CFG)
-    metas = {t: metadata_of(s, CFG) for t, s in scan.scans.items()}
-    lookups = lookup_tables(ts)
-    train, holdout, n_train, _ = split_by_entity(people, ts, lookups, 0.2, 42)
+    ts, _, metas, lookups, (train, holdout, n_train, _) = _prepared(people)
     copied, counts = suppress_entities({k: v.copy() for k, v in train.items()}, train, holdout,
                                        ts, lookups, metas, CFG)
     assert counts["too_close"] == counts["entities"] == n_train
