@@ -70,8 +70,8 @@ def run(name: str, df: pd.DataFrame, values: frozenset[str], cfg, generator,
     captured: list[tuple[list[str], list]] = []
     original = TextSynthesizer.generate
 
-    def spy(self, rows, personas, faker, forbidden=frozenset()):
-        texts, stats = original(self, rows, personas, faker, forbidden)
+    def spy(self, rows, personas, faker, forbidden=frozenset(), offset=0):
+        texts, stats = original(self, rows, personas, faker, forbidden, offset=offset)
         captured.append((texts, list(personas)))
         return texts, stats
 
