@@ -16,12 +16,16 @@ single-stream chain, plus DRY.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from privsynth.errors import TextGenerationError
 
+# A finished sentence: a word's last letter (or a closing bracket or quote), then . ! or ?
+# ("$12." is not one).
+_SENTENCE_END_RE = re.compile(r"[A-Za-z)\"'][.!?][\"')]?$")
 # KV cells a slot expects to need beyond the shared prefix (record line + output).
 SLOT_CELLS = 256
 # The DRY sampler's settings (the values its authors suggest): penalty multiplier, base,
@@ -271,6 +275,10 @@ class BatchDecoder:
         if hit is not None:
             seq.text = seq.text[:hit]
             seq.done = True
+            return True
+        if seq.min_tokens and len(seq.out) >= seq.min_tokens and \
+                _SENTENCE_END_RE.search(seq.text):
+            seq.done = True  # past its length, the text ends with its sentence
             return True
         if len(seq.out) >= seq.max_tokens:
             seq.done = True

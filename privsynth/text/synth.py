@@ -43,11 +43,11 @@ TOKENS_PER_WORD = 1.3
 GOLDEN = (np.sqrt(5) - 1) / 2
 # Redaction marks the re-scan may take for a name ("XXXX", "XX/XX/XXXX"): left as they are.
 MASK_RUN_RE = re.compile(r"[Xx]{2,}(?:[\s/.,-]*[Xx]{2,})*")
-# A row's text may end from LENGTH_FLOOR of its target length on, and is cut at LENGTH_CAP
-# (plus LENGTH_SLACK tokens, so a phrase of a few words is not cut mid-word).
+# A row's text may end from LENGTH_FLOOR of its target length on (a batching generator ends
+# it at its first sentence end from there), and is cut at LENGTH_CAP plus LENGTH_SLACK tokens.
 LENGTH_FLOOR = 0.9
-LENGTH_CAP = 1.1
-LENGTH_SLACK = 3
+LENGTH_CAP = 1.3
+LENGTH_SLACK = 8
 # Each retry samples this much hotter than the last: a small model that copied its examples or
 # echoed the prompt's scaffolding does it less at a higher temperature.
 RETRY_WARMTH = 0.35
@@ -331,9 +331,10 @@ class TextSynthesizer:
     def _token_range(self, summary: GroupSummary, row_number: int) -> tuple[int, int]:
         """The row's target length, drawn from its group's real lengths (jittered by up to
         15%), as (fewest, most) tokens: the model may not end its text before
-        ``LENGTH_FLOOR`` of the target, and is cut at ``LENGTH_CAP``. The window is narrow
-        because the model, measured on real narratives, ends a long text soon after its floor
-        and runs a short one on to its cap. ``text.max_tokens`` caps both."""
+        ``LENGTH_FLOOR`` of the target, and is cut at ``LENGTH_CAP``. The model, measured on
+        real narratives, ends a long text soon after its floor and runs a short one on to
+        its cap, so the batching generator ends a text at its first sentence end past the
+        floor: a cut sentence would be dropped. ``text.max_tokens`` caps both."""
         lengths = summary.lengths or (summary.words,)
         rng = seeds.rng(seeds.row_seed(self.seed, row_number, 0), seeds.Stream.TEXT_LENGTH)
         # The rows' quantiles follow a golden-ratio sequence from a seeded start, so even 40
