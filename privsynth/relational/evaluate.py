@@ -241,16 +241,13 @@ def trend_results(ts: TableSet, metas: dict[str, TableMetadata],
         if len(pairs) > MAX_TREND_PAIRS:
             pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), MAX_TREND_PAIRS,
                                                          replace=False))]
-        scores = {}
-        for p, a in pairs:
-            numeric = meta.schema[p].kind in NUMERIC_KINDS
-            (rp, ra), (sp, sa) = frames
-            if not numeric:
-                rp_p, sp_p = pool_levels(rp[p], sp[p], config.tabular.rare_category_min_count)
-            else:
-                rp_p, sp_p = rp[p], sp[p]
-            scores[f"{p} | {a}"] = round(trend_similarity((rp_p, ra[a]), (sp_p, sa[a]),
-                                                          numeric), 4)
+        (rp, ra), (sp, sa) = frames
+        numeric = {p: meta.schema[p].kind in NUMERIC_KINDS for p in own}
+        for p in own:  # a category's rare levels pooled once, as for the pair trends
+            if not numeric[p]:
+                rp[p], sp[p] = pool_levels(rp[p], sp[p], config.tabular.rare_category_min_count)
+        scores = {f"{p} | {a}": round(trend_similarity((rp[p], ra[a]), (sp[p], sa[a]),
+                                                       numeric[p]), 4) for p, a in pairs}
         per_relation[str(r)] = float(np.mean(list(scores.values())))
         worst.update({f"{r}: {k}": v for k, v in scores.items()})
     value = float(np.mean(list(per_relation.values()))) if per_relation else float("nan")
