@@ -93,9 +93,7 @@ def _engine(url: str) -> Any:
             raise InputError(f"no SQLite database at {path or '(no path)'}")
         # Read-only: reading must never create or change the source.
         return create_engine(f"sqlite:///file:{Path(path).resolve()}?mode=ro&uri=true")
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, connect_args={"connect_timeout": 10})
+    return create_engine(_with_driver(url), connect_args={"connect_timeout": 10})
 
 
 def _reason(exc: BaseException, url: str) -> str:
@@ -227,7 +225,7 @@ def check_target(url: str, source: str | None, force: bool) -> None:
             raise InputError(f"cannot write a SQLite database at {parsed.database or '(none)'}")
         if not path.exists():
             return
-    engine = create_engine(_writable(url))
+    engine = create_engine(_with_driver(url))
     try:
         with engine.connect() as conn:
             names = inspect(conn).get_table_names()
@@ -250,7 +248,8 @@ def _scheme(url: str, verb: str) -> str:
     return scheme
 
 
-def _writable(url: str) -> Any:
+def _with_driver(url: str) -> Any:
+    """The parsed URL, PostgreSQL through psycopg 3 unless it names a driver."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -320,7 +319,7 @@ def write_database(url: str, tables: dict[str, pd.DataFrame],
         fks = [ForeignKeyConstraint([r["child"].split(".", 1)[1]], [r["parent"]])
                for r in relations if r["child"].split(".", 1)[0] == name]
         defined[name] = Table(name, meta, *columns, *fks)
-    engine = create_engine(_writable(url))
+    engine = create_engine(_with_driver(url))
     if engine.dialect.name == "sqlite":
         _transactional_ddl(engine)
     try:

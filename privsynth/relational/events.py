@@ -80,7 +80,8 @@ def lay_out(frame: pd.DataFrame, events: Events, meta: TableMetadata, gaps: np.n
     """The rows with each parent's dates laid out again: same order, gaps drawn from the
     sorted real ``gaps``, the sequence centred on its drawn dates' mean and moved inside the
     real dates' ``span``."""
-    days = _days(frame, events, meta)
+    model = to_model_frame(frame[[events.column]], meta.schema)
+    days = model[events.column].to_numpy(dtype=np.float64)
     parent = frame[events.relation.foreign_key].to_numpy()
     known = np.flatnonzero(~np.isnan(days) & pd.notna(parent))
     if len(known) < 2 or len(gaps) < MIN_GAPS:
@@ -106,7 +107,6 @@ def lay_out(frame: pd.DataFrame, events: Events, meta: TableMetadata, gaps: np.n
     if np.all(gaps == np.round(gaps)):
         laid = np.round(laid)
     out = frame.copy()
-    model = to_model_frame(frame[[events.column]], meta.schema)
     model.iloc[order, 0] = laid
     out[events.column] = from_model_frame(model, meta.schema)[events.column].to_numpy()
     return out
