@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= demo_output
 
-.PHONY: install browser demo test test-slow test-all lint docs bench sample clean
+.PHONY: install browser postgres demo test test-slow test-all lint docs bench sample clean
 
 # llama.cpp is built for AVX2 rather than for "this CPU": a native build on a CPU with AMX
 # uses ggml's AMX kernels, which crash (SIGSEGV in ggml_backend_amx_mul_mat) where the VM does
@@ -45,18 +45,26 @@ browser:
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  >/dev/null 2>&1; } || echo "chromium not available: the browser test will skip"
 
+# The database tests start a throwaway cluster of Debian's PostgreSQL (tests/database/
+# pgserver.py: its own folder, a Unix socket only, no TCP); where the server cannot be
+# installed, those tests skip cleanly.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+	  >/dev/null 2>&1; } || echo "postgresql not available: the PostgreSQL tests will skip"
+
 # The default set: everything but the tests marked slow (the DP fits, the Dask cluster,
 # the browser, the network namespace, SIGTERM and the property test). It still runs the real
 # LLM and real Presidio. Under 8 minutes on 2 cores.
-test: install browser
+test: install browser postgres
 	$(PY) -m pytest -q -m "not slow"
 
 # The slow tests only; CI runs `make test` and then this.
-test-slow: install browser
+test-slow: install browser postgres
 	$(PY) -m pytest -q -m slow
 
 # Everything, including the extended cases (1M rows, 1,000 columns, 40 property examples).
-test-all: install browser
+test-all: install browser postgres
 	PRIVSYNTH_FULL_TESTS=1 $(PY) -m pytest -q
 
 lint: install

@@ -124,25 +124,33 @@ def run_database(url: str, output_dir: str | Path, cfg: Config, *,
                  progress: bool = False, target: _Target | None = None) -> RunResult:
     """Tables read from a database URL (``tables``: a subset; the relations among them come
     along): one table with no relation runs as a single table, more as a linked set."""
-    db = read_database(url, tables)
+    db = read_database(url, tables, memory=None if cfg.relations else cfg.max_memory,
+                       seed=cfg.seed)
+    kept = db.unmodelled_columns(cfg.database.unmodelled_columns)
     relations = merge_relations(db.relations, cfg.relations)
     if target is not None:
-        target = dataclasses.replace(target, declared=db.types)
+        target = dataclasses.replace(target, declared={
+            name: {**cols, **kept.get(name, {})} for name, cols in db.types.items()})
+    nulls = {name: list(cols) for name, cols in kept.items()}
     if len(db.tables) == 1 and not relations:
         ((name, frame),) = db.tables.items()
         info = {"database": db.url, "table": name, "sha256": frame_sha256(frame),
                 "rows": int(len(frame)), "columns": int(frame.shape[1]),
                 "columns_left_out": db.left_out.get(name, {})}
-        return _run_frame(frame, info, output_dir, cfg, command, progress, target, name)
+        return _run_frame(frame, info, output_dir, cfg, command, progress, target, name,
+                          db.notes, nulls)
     return _run_set(db.tables, dataclasses.replace(cfg, relations=relations),
-                    db.input_info(), output_dir, command, target)
+                    db.input_info(), output_dir, command, target, nulls)
 
 
 def _run_frame(df: pd.DataFrame, info: dict[str, Any], output_dir: str | Path, cfg: Config,
                command: list[str] | None, progress: bool, target: _Target | None = None,
-               name: str = "synthetic") -> RunResult:
-    """One table through the pipeline; the report directory written."""
+               name: str = "synthetic", notes: list[str] | None = None,
+               nulls: dict[str, list[str]] | None = None) -> RunResult:
+    """One table through the pipeline; the report directory written. ``nulls``: columns
+    (by table) added to a release as all-NULL columns."""
     df, note = fit_to_memory(df, cfg.max_memory, cfg.seed)
+    notes = [*(notes or []), *([note] if note else [])]
     e = cfg.engine
     runner = make_engine(e.kind, e.scheduler, e.workers, e.threads_per_worker, e.retries)
     try:
@@ -152,11 +160,12 @@ def _run_frame(df: pd.DataFrame, info: dict[str, Any], output_dir: str | Path, c
             input_info=info,
             command=command,
             progress=progress,
-            notes=[note] if note else None,
+            notes=notes or None,
             engine=runner,
         )
     finally:
         runner.close()
+    result = _with_nulls(result, nulls, name)
     if target is not None:
         target.write(result, [], name)
     write_report_dir(
@@ -183,18 +192,33 @@ def run_tables(input_path: str | Path, output_dir: str | Path, cfg: Config, *,
 
 def _run_set(tables: dict[str, pd.DataFrame], cfg: Config, info: dict[str, Any],
              output_dir: str | Path, command: list[str] | None,
-             target: _Target | None = None) -> RunResult:
+             target: _Target | None = None,
+             nulls: dict[str, list[str]] | None = None) -> RunResult:
     """A set of linked tables through ``synthesize_tables``; the report directory written."""
     if cfg.rows:
         raise ConfigError("--rows does not apply to linked tables: each table is synthesized "
                           "at its own size")
     result = synthesize_tables(tables, cfg.relations, cfg, input_info=info, command=command)
+    result = _with_nulls(result, nulls)
     if target is not None:
         target.write(result, list(cfg.relations))
     write_tables_dir(output_dir, result.report,
                      result.synthetic if isinstance(result.synthetic, dict) else None,
                      neutralise=cfg.output.neutralise_formulas)
     return result
+
+
+def _with_nulls(result: RunResult, nulls: dict[str, list[str]] | None,
+                name: str = "") -> RunResult:
+    """A release with the database's unmodelled columns back, all NULL ("keep")."""
+    if not nulls or result.synthetic is None:
+        return result
+    if isinstance(result.synthetic, dict):
+        frames = {t: f.assign(**dict.fromkeys(nulls.get(t, []))) for t, f in
+                  result.synthetic.items()}
+        return dataclasses.replace(result, synthetic=frames)
+    return dataclasses.replace(result, synthetic=result.synthetic.assign(
+        **dict.fromkeys(nulls.get(name, []))))
 
 
 def write_tables_dir(output_dir: str | Path, report: dict[str, Any],
@@ -351,7 +375,8 @@ def scan_tables(source: str | Path, *, config_path: str | Path | None = None,
     if is_url(str(source)):
         db = read_database(str(source), tables)
         return scan_table_set(table_set(db.tables, merge_relations(db.relations,
-                                                                   cfg.relations)), cfg)
+                                                                   cfg.relations),
+                                        unrelated_ok=True), cfg)
     return scan_table_set(table_set(read_tables(source), cfg.relations), cfg)
 
 

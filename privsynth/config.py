@@ -126,6 +126,13 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseConfig:
+    # A column of a type privsynth does not model (binary, JSON, arrays, geometry): "drop"
+    # it, "keep" it as an all-NULL column of its own type, or "refuse" the run.
+    unmodelled_columns: str = "drop"
+
+
+@dataclass(frozen=True)
 class EngineConfig:
     kind: str = "local"
     scheduler: str = ""
@@ -153,6 +160,7 @@ class Config:
     gate: GateConfig
     dp: DpConfig
     engine: EngineConfig
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
     # [[relations]]: {parent = "table.key", child = "table.foreign_key"}; a folder of tables
     # with relations is a set of linked tables.
     relations: list[dict[str, Any]] = field(default_factory=list)

@@ -18,6 +18,7 @@ from privsynth.vocab import (
     ROLES,
     SCRUB_OPERATORS,
     SYNTHESIZERS,
+    UNMODELLED_COLUMNS,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def check_cross_rules(cfg: Config) -> None:
     _one_of("text.prompting", cfg.text.prompting, PROMPTING)
     _check_dp(cfg)
     _one_of("output.format", cfg.output.format, OUTPUT_FORMATS)
+    _one_of("database.unmodelled_columns", cfg.database.unmodelled_columns, UNMODELLED_COLUMNS)
     _one_of("engine.kind", cfg.engine.kind, ENGINES)
     _one_of("gate.rule", cfg.gate.rule, GATE_RULES)
     if cfg.engine.scheduler and cfg.engine.kind != "dask":

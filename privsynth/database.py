@@ -56,11 +56,34 @@ class Database:
     relations: list[dict[str, str]]
     left_out: dict[str, dict[str, str]]  # table -> column -> its database type
     types: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # read columns
+    notes: list[str] = field(default_factory=list)  # for the report: e.g. sampled to fit
+    unmodelled: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # types
+
+    def unmodelled_columns(self, setting: str) -> dict[str, dict[str, Any]]:
+        """The left-out columns to write back as all-NULL columns ("keep"), after refusing
+        the run if the config says so ("refuse")."""
+        if not self.left_out:
+            return {}
+        if setting != "refuse":
+            for name, cols in self.left_out.items():
+                logger.warning("%s: %d column(s) of a type privsynth does not model %s: %s",
+                               name, len(cols), "left out" if setting == "drop" else
+                               "kept as all-NULL columns", ", ".join(
+                                   f"{c} ({t})" for c, t in cols.items()))
+        if setting == "drop":
+            return {}
+        if setting == "refuse":
+            table, cols = next(iter(self.left_out.items()))
+            column, kind = next(iter(cols.items()))
+            raise InputError(f"{table}.{column} is {kind}, a type privsynth does not model; "
+                             "set [database] unmodelled_columns to \"drop\" or \"keep\" "
+                             "in the config, or leave the table out with --tables")
+        return self.unmodelled
 
     def input_info(self) -> dict[str, Any]:
         """The report's ``input``: the masked URL, and each table's rows and a sha256 of
         its rows in a canonical order (columns by name, rows sorted)."""
-        return {"database": self.url, "tables": {
+        return {"database": self.url, "notes": self.notes, "tables": {
             name: {"rows": int(len(frame)), "sha256": frame_sha256(frame),
                    "columns_left_out": self.left_out.get(name, {})}
             for name, frame in self.tables.items()}}
@@ -107,10 +130,14 @@ def _reason(exc: BaseException, url: str) -> str:
     return text[:200] or type(exc).__name__
 
 
-def read_database(url: str, only: list[str] | None = None,
-                  chunk_rows: int = CHUNK_ROWS) -> Database:
-    """The chosen tables (all by default) with their rows, and the relations among them."""
-    from sqlalchemy import MetaData, select
+def read_database(url: str, only: list[str] | None = None, chunk_rows: int = CHUNK_ROWS,
+                  memory: str | None = None, seed: int = 0) -> Database:
+    """The chosen tables (all by default) with their rows, and the relations among them.
+
+    ``memory`` (a budget such as "auto" or "4GB"): a lone table whose run would not fit is
+    sampled (uniform, seeded) while its chunks are read, so all of its rows are never held;
+    linked tables are read whole, as their keys need every row."""
+    from sqlalchemy import MetaData
     from sqlalchemy.exc import SQLAlchemyError
 
     engine = _engine(url)
@@ -125,29 +152,6 @@ def read_database(url: str, only: list[str] | None = None,
             if unknown:
                 raise InputError(f"no table {unknown[0]!r} in {shown}; it has: "
                                  f"{', '.join(names[:20]) or 'no tables'}")
-            tables, left_out, types = {}, {}, {}
-            for name in chosen:
-                table = meta.tables[name]
-                keep, dropped = [], {}
-                for col in table.columns:
-                    try:
-                        python = col.type.python_type
-                    except NotImplementedError:
-                        python = object
-                    if issubclass(python, _MODELLED):
-                        keep.append(col)
-                    else:
-                        dropped[col.name] = str(col.type)
-                if dropped:
-                    left_out[name] = dropped
-                    logger.warning("%s: left out %d column(s) of a type privsynth does not "
-                                   "model: %s", name, len(dropped), ", ".join(
-                                       f"{c} ({t})" for c, t in dropped.items()))
-                parts = list(pd.read_sql_query(select(*keep), conn, chunksize=chunk_rows))
-                frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-                    columns=[c.name for c in keep])
-                tables[name] = _plain(frame)
-                types[name] = {c.name: c.type for c in keep}
             relations = []
             for name in chosen:
                 for fk in meta.tables[name].foreign_key_constraints:
@@ -156,13 +160,93 @@ def read_database(url: str, only: list[str] | None = None,
                         continue
                     relations.append({"parent": f"{parent}.{fk.elements[0].column.name}",
                                       "child": f"{name}.{fk.elements[0].parent.name}"})
+            lone = memory if len(chosen) == 1 and not relations else None
+            tables, left_out, types, notes = {}, {}, {}, []
+            unmodelled: dict[str, dict[str, Any]] = {}
+            for name in chosen:
+                keep, dropped = _modelled_columns(meta.tables[name])
+                unmodelled[name] = {c.name: c.type for c in meta.tables[name].columns
+                                    if c.name in dropped}
+                if dropped:
+                    left_out[name] = dropped
+                frame, note = _read_rows(conn, meta.tables[name], keep, chunk_rows, lone, seed)
+                if note:
+                    notes.append(note)
+                tables[name] = _plain(frame)
+                types[name] = {c.name: c.type for c in keep}
     except InputError:
         raise
     except SQLAlchemyError as exc:
         raise InputError(f"cannot read {shown}: {_reason(exc, url)}") from None
     finally:
         engine.dispose()
-    return Database(shown, tables, relations, left_out, types)
+    empty = sorted(name for name, frame in tables.items() if frame.empty)
+    if empty and len(empty) == len(tables):
+        raise InputError(f"no rows in {', '.join(empty)} of {shown}: nothing to synthesize")
+    for name in empty:  # nothing to learn from, and nothing to release
+        notes.append(f"table {name} has no rows: left out")
+        logger.warning("%s has no rows: left out", name)
+        del tables[name], types[name]
+        left_out.pop(name, None)
+        unmodelled.pop(name, None)
+    relations = [r for r in relations if not {r["parent"].split(".", 1)[0],
+                                              r["child"].split(".", 1)[0]} & set(empty)]
+    return Database(shown, tables, relations, left_out, types, notes,
+                    {t: cols for t, cols in unmodelled.items() if cols})
+
+
+def _modelled_columns(table: Any) -> tuple[list[Any], dict[str, str]]:
+    """The columns of types privsynth models, and the others by name with their type."""
+    keep, dropped = [], {}
+    for col in table.columns:
+        try:
+            python = col.type.python_type
+        except NotImplementedError:
+            python = object
+        if issubclass(python, _MODELLED):
+            keep.append(col)
+        else:
+            dropped[col.name] = str(col.type)
+    return keep, dropped
+
+
+def _read_rows(conn: Any, table: Any, keep: list[Any], chunk_rows: int, memory: str | None,
+               seed: int) -> tuple[pd.DataFrame, str | None]:
+    """A table's rows in key order (a server returns rows in any order, and a seeded run must
+    see them in the same order every time), in chunks; sampled while read if ``memory`` is
+    a budget the whole table would not fit."""
+    import numpy as np
+    from sqlalchemy import func, select
+
+    from privsynth import seeds
+    from privsynth.config_rules import parse_memory
+    from privsynth.resources import MIN_SAMPLE_ROWS, estimate_peak, sampled_note
+
+    order = [c for c in keep if c.primary_key] or keep
+    chunks = pd.read_sql_query(select(*keep).order_by(*order), conn, chunksize=chunk_rows)
+    budget = parse_memory(memory) if memory else None
+    picked: np.ndarray | None = None
+    total = peak = 0
+    parts, start = [], 0
+    for part in chunks:
+        if budget is not None and picked is None:
+            total = int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+            peak = estimate_peak(part) * total // max(len(part), 1)
+            keep_rows = max(MIN_SAMPLE_ROWS, int(total * budget / max(peak, 1)))
+            picked = np.arange(total) if peak <= budget or keep_rows >= total else np.sort(
+                seeds.rng(seed, seeds.Stream.MEMORY_SAMPLE).choice(total, keep_rows,
+                                                                  replace=False))
+        if picked is not None and len(picked) < total:
+            lo, hi = np.searchsorted(picked, [start, start + len(part)])
+            part = part.iloc[picked[lo:hi] - start]
+        parts.append(part)
+        start += chunk_rows
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=[c.name for c in keep])
+    if picked is None or len(picked) >= total:
+        return frame, None
+    return frame, sampled_note(total, len(frame), memory or "auto", budget or 0, peak,
+                               "while reading")
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -200,8 +284,11 @@ def _same_database(a: str, b: str) -> bool:
     if ua.get_backend_name() == ub.get_backend_name() == "sqlite":
         return bool(ua.database and ub.database) and \
             Path(str(ua.database)).resolve() == Path(str(ub.database)).resolve()
-    return (ua.get_backend_name(), ua.host, ua.port, ua.database) == \
-        (ub.get_backend_name(), ub.host, ub.port, ub.database)
+    def where(u: Any) -> tuple[Any, ...]:  # a Unix socket's folder is its host
+        return (u.get_backend_name(), u.host or u.query.get("host"),
+                u.port or u.query.get("port"), u.database)
+
+    return bool(where(ua) == where(ub))
 
 
 def check_target(url: str, source: str | None, force: bool) -> None:
@@ -372,8 +459,8 @@ def verify_database(section: dict[str, Any]) -> list[str]:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(section["url"])
-    if parsed.password == "***":
-        parsed = parsed.set(password=None)
+    if parsed.password == "***":  # URL.set(password=None) would keep it: a new URL instead
+        parsed = parsed._replace(password=None)
     try:
         now = read_database(parsed.render_as_string(hide_password=False),
                             list(section["tables"]))

@@ -281,6 +281,9 @@ def synthesize_tables(
         decision=decision, released=released, judged={**judged, "train_entities": n_train,
                                                       "holdout_entities": n_holdout,
                                                       "carried": carried,
+                                                      "own_keys": {
+                                                          t: _own_keys(ts.tables[t], metas[t])
+                                                          for t in ts.tables},
                                                       "suppressed": suppressed,
                                                       "texts": texts},
         fit_rows=synth.fit_rows_, input_info=dict(input_info or {}), command=command,
@@ -288,6 +291,13 @@ def synthesize_tables(
     )
     logger.info("decision: %s", "released" if decision.released else "withheld")
     return RunResult(decision, report, scan, released if decision.released else None)
+
+
+def _own_keys(real: pd.DataFrame, meta: TableMetadata) -> list[str]:
+    """A unique integer identifier is the table's own key (a payment's number): it gets fresh
+    surrogates like the relations' keys, widened when its width is full, not fakes."""
+    return [c for c in meta.identifier_columns
+            if pd.api.types.is_integer_dtype(real[c]) and real[c].is_unique]
 
 
 def _table_identifiers(
@@ -300,10 +310,7 @@ def _table_identifiers(
     for k, name in enumerate(ts.order()):
         table_seed = derive(seed, Stream.RELATIONAL_FAKES, k)
         real = ts.tables[name]
-        # A unique integer identifier is the table's own key (a payment's number): fresh
-        # surrogates like the relations' keys, widened when its width is full, not fakes.
-        own_keys = [c for c in metas[name].identifier_columns
-                    if pd.api.types.is_integer_dtype(real[c]) and real[c].is_unique]
+        own_keys = _own_keys(real, metas[name])
         meta = TableMetadata(tuple(c for c in metas[name].columns if c.name not in own_keys))
         outcome = identifiers_stage(real, meta, len(synthetic[name]), forbidden, table_seed,
                                     writes_text and bool(metas[name].text_columns))

@@ -40,12 +40,16 @@ def fit_to_memory(df: pd.DataFrame, setting: str, seed: int) -> tuple[pd.DataFra
     rng = seeds.rng(seed, Stream.MEMORY_SAMPLE)
     index = np.sort(rng.choice(len(df), keep, replace=False))
     sampled = df.iloc[index].reset_index(drop=True)
+    return sampled, sampled_note(len(df), keep, setting, budget, peak)
+
+
+def sampled_note(rows: int, keep: int, setting: str, budget: int, peak: int,
+                 when: str = "") -> str:
+    """The report's note on an input sampled down to fit the memory budget."""
     label = "--max-memory" if setting.strip().lower() != "auto" else "the automatic memory budget"
-    note = (
-        f"input sampled from {len(df):,} to {keep:,} rows (uniform, seeded) to fit {label} "
-        f"of {_human(budget)}; all rows would need about {_human(peak)}"
-    )
-    return sampled, note
+    how = f"uniform, seeded, {when}" if when else "uniform, seeded"
+    return (f"input sampled from {rows:,} to {keep:,} rows ({how}) to fit {label} of "
+            f"{_human(budget)}; all rows would need about {_human(peak)}")
 
 
 def _human(size: int) -> str:

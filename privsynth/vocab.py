@@ -58,6 +58,7 @@ ROLES = tuple(r.value for r in Role)
 POLICIES = ("default", "strict", "lenient")
 PROMPTING = ("auto", "completion", "chat")
 OUTPUT_FORMATS = ("auto", "csv", "parquet")
+UNMODELLED_COLUMNS = ("drop", "keep", "refuse")
 # How the gate judges a measurement (privsynth/checks/judge.py).
 GATE_RULES = ("leak_evidence", "upper_ci", "value")
 ENGINES = ("local", "dask")

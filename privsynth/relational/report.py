@@ -37,6 +37,8 @@ def tables_report(
         meta = metas[name]
         treatment = {c: "modelled" for c in meta.modelled}
         treatment.update({c: "replaced with fakes" for c in meta.identifier_columns})
+        treatment.update({c: "fresh surrogate keys (its own unique key)"
+                          for c in judged.get("own_keys", {}).get(name, [])})
         treatment.update({c: "kept empty" for c in meta.empty_columns})
         written = judged.get("texts", {}).get(name)
         treatment.update({c: written.outcome.treatments.get(c, "dropped") if written

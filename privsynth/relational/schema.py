@@ -136,11 +136,15 @@ def _cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
     return None
 
 
-def table_set(tables: dict[str, pd.DataFrame], relations: Iterable[Mapping[str, str]]) -> TableSet:
-    """The tables and relations, validated; any problem is an InputError of one line."""
+def table_set(tables: dict[str, pd.DataFrame], relations: Iterable[Mapping[str, str]],
+              unrelated_ok: bool = False) -> TableSet:
+    """The tables and relations, validated; any problem is an InputError of one line.
+    ``unrelated_ok``: tables without relations are a set too (a database's scan)."""
     rels = tuple(Relation.from_config(r) for r in relations)
-    if not rels:
-        raise InputError("a set of tables needs at least one [[relations]] entry in the config")
+    if not rels and not unrelated_ok:
+        raise InputError("a set of tables needs at least one [[relations]] entry in the config "
+                         "or a foreign key in the database's schema; nothing links "
+                         f"{', '.join(sorted(tables))}")
     for r in rels:
         for table, column, side in ((r.parent, r.key, "parent"),
                                     (r.child, r.foreign_key, "child")):

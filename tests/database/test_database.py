@@ -29,6 +29,8 @@ CREATE TABLE payment (payment_id INTEGER PRIMARY KEY,
     channel TEXT, paid_on DATE);
 CREATE TABLE advice (customer_id INTEGER NOT NULL REFERENCES customer(customer_id),
     advisor_id INTEGER NOT NULL REFERENCES advisor(advisor_id), topic TEXT);
+CREATE TABLE audit (audit_id INTEGER PRIMARY KEY,
+    customer_id INTEGER REFERENCES customer(customer_id), action TEXT);
 """
 
 
@@ -56,6 +58,7 @@ def test_the_schema_gives_the_tables_and_their_relations(bank) -> None:
     assert {(r["parent"], r["child"]) for r in db.relations} == {
         (r["parent"], r["child"]) for r in RELATIONS}
     assert db.left_out == {"customer": {"photo": "BLOB"}}  # named, never cast
+    assert db.notes == ["table audit has no rows: left out"]  # nothing to learn or release
     assert len(db.tables["payment"]) == len(tables["payment"])
     assert db.tables["payment"]["paid_on"].iloc[0] == tables["payment"]["paid_on"].iloc[0]
     assert db.tables["account"]["balance"].dtype == float
@@ -196,3 +199,59 @@ def test_a_write_that_fails_half_way_leaves_the_target_as_it_was(tmp_path) -> No
                        [{"parent": "parent.id", "child": "child.parent_id"}], force=False)
     with sqlite3.connect(target) as conn:  # not even the tables written first remain
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+def test_a_lone_table_larger_than_the_memory_budget_is_sampled_while_read(tmp_path) -> None:
+    path = tmp_path / "big.db"
+    rows = pd.DataFrame({"id": range(1, 20_001), "amount": [i % 97 for i in range(20_000)],
+                         "kind": [f"k{i % 5}" for i in range(20_000)]})
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, amount INTEGER, kind TEXT)")
+        rows.sample(frac=1, random_state=3).to_sql("big", conn, if_exists="append",
+                                                   index=False)  # stored out of key order
+    url = f"sqlite:///{path}"
+    whole = read_database(url, chunk_rows=3_000)
+    assert whole.notes == [] and whole.tables["big"]["id"].tolist() == list(range(1, 20_001))
+    first = read_database(url, chunk_rows=3_000, memory="1MB", seed=9)
+    again = read_database(url, chunk_rows=3_000, memory="1MB", seed=9)
+    part = first.tables["big"]
+    assert 1_000 <= len(part) < 20_000
+    assert part["id"].is_monotonic_increasing and part["id"].is_unique
+    pd.testing.assert_frame_equal(part, again.tables["big"])  # seeded
+    assert part.merge(rows, on=["id", "amount", "kind"]).shape[0] == len(part)  # real rows
+    assert len(first.notes) == 1 and "sampled from 20,000 to" in first.notes[0]
+    assert "while reading" in first.notes[0]
+
+
+def test_linked_tables_are_read_whole_whatever_the_budget(bank) -> None:
+    path, tables = bank
+    linked = read_database(f"sqlite:///{path}", ["customer", "account"], memory="1KB")
+    assert linked.notes == []  # keys need every row: never sampled
+    assert len(linked.tables["account"]) == len(tables["account"])
+
+
+def test_an_unmodelled_column_is_dropped_kept_empty_or_refused_as_configured(
+        bank, tmp_path, capsys) -> None:
+    path, _ = bank
+    picked = ["--no-text", "--tables", "branch,customer,account,payment"]
+    refuse = tmp_path / "refuse.toml"
+    refuse.write_text('[database]\nunmodelled_columns = "refuse"\n')
+    code = main(["run", f"sqlite:///{path}", "-o", str(tmp_path / "r"), "--config",
+                 str(refuse), *picked])
+    err = capsys.readouterr().err
+    assert code == 2 and "customer.photo is BLOB" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+    keep = tmp_path / "keep.toml"
+    keep.write_text('[database]\nunmodelled_columns = "keep"\n')
+    target = tmp_path / "kept.db"
+    out = tmp_path / "k"
+    code = main(["run", f"sqlite:///{path}", "-o", str(out), "--config", str(keep), *picked,
+                 "--to-db", f"sqlite:///{target}"])
+    assert code == 0, capsys.readouterr().err
+    with sqlite3.connect(target) as conn:
+        declared = {row[1]: row[2] for row in conn.execute("PRAGMA table_info(customer)")}
+        assert declared["photo"] == "BLOB"  # its own type, never cast
+        assert conn.execute("SELECT COUNT(*) FROM customer WHERE photo IS NOT NULL"
+                            ).fetchone() == (0,)
+    assert pd.read_csv(out / "synthetic" / "customer.csv")["photo"].isna().all()
+    assert main(["verify", str(out)]) == 0
