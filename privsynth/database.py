@@ -284,9 +284,9 @@ def _same_database(a: str, b: str) -> bool:
     if ua.get_backend_name() == ub.get_backend_name() == "sqlite":
         return bool(ua.database and ub.database) and \
             Path(str(ua.database)).resolve() == Path(str(ub.database)).resolve()
-    def where(u: Any) -> tuple[Any, ...]:  # a Unix socket's folder is its host
-        return (u.get_backend_name(), u.host or u.query.get("host"),
-                u.port or u.query.get("port"), u.database)
+    def where(u: Any) -> tuple[Any, ...]:  # a Unix socket's folder is its host; a schema
+        return (u.get_backend_name(), u.host or u.query.get("host"),  # its search_path
+                u.port or u.query.get("port"), u.database, u.query.get("options"))
 
     return bool(where(ua) == where(ub))
 
@@ -315,6 +315,10 @@ def check_target(url: str, source: str | None, force: bool) -> None:
     engine = create_engine(_with_driver(url))
     try:
         with engine.connect() as conn:
+            if engine.dialect.name == "postgresql" and conn.exec_driver_sql(
+                    "SELECT current_schema()").scalar() is None:
+                raise InputError(f"the target {shown} names no schema that exists (its "
+                                 "search_path); create the schema first")
             names = inspect(conn).get_table_names()
     except SQLAlchemyError as exc:
         raise InputError(f"cannot reach {shown}: {_reason(exc, url)}") from None

@@ -255,3 +255,18 @@ def test_an_unmodelled_column_is_dropped_kept_empty_or_refused_as_configured(
                             ).fetchone() == (0,)
     assert pd.read_csv(out / "synthetic" / "customer.csv")["photo"].isna().all()
     assert main(["verify", str(out)]) == 0
+
+
+def test_a_withheld_run_writes_nothing_into_the_target(bank, tmp_path, capsys) -> None:
+    path, _ = bank
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[gate]\nmin_column_similarity = 0.9999\n")  # no synthetic set passes
+    target = tmp_path / "release.db"
+    out = tmp_path / "out"
+    code = main(["run", f"sqlite:///{path}", "-o", str(out), "--no-text", "--config",
+                 str(strict), "--tables", "branch,customer,account,payment", "--to-db",
+                 f"sqlite:///{target}"])
+    assert code == 3, capsys.readouterr().err
+    assert not target.exists()  # not even created
+    report = json.loads((out / "report.json").read_text())
+    assert report["decision"]["released"] is False and "database" not in report["outputs"]

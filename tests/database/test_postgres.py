@@ -237,3 +237,29 @@ def test_a_failed_write_leaves_a_postgresql_target_as_it_was(postgres) -> None:
 def test_the_cluster_listens_on_its_socket_only(postgres) -> None:
     assert _sql(postgres.url("postgres"), "SHOW listen_addresses") == [("",)]
     assert Path(postgres.socket_dir, f".s.PGSQL.{pgserver.PORT}").exists()
+
+
+def test_a_release_goes_into_an_empty_schema_of_the_source_database(postgres, tmp_path,
+                                                                    capsys) -> None:
+    from tests.relational.linked import linked_tables
+
+    source = pgserver.create_database(postgres, "with_schema")
+    payments = linked_tables(300, seed=5)["payment"].drop(columns=["account_id"])
+    engine = create_engine(_with_driver(source))
+    try:
+        payments.rename(columns={"payment_id": "id"}).to_sql("t", engine, index=False)
+    finally:
+        engine.dispose()
+    missing = source + "&options=-csearch_path%3Dnowhere"
+    out = tmp_path / "out"
+    code = main(["run", source, "-o", str(out), "--no-text", "--to-db", missing])
+    err = capsys.readouterr().err
+    assert code == 2 and "names no schema that exists" in err and not out.exists()
+    _sql(source, "CREATE SCHEMA release")
+    target = source + "&options=-csearch_path%3Drelease"
+    code = main(["run", source, "-o", str(out), "--no-text", "--to-db", target])
+    assert code == 0, capsys.readouterr().err
+    tables = _sql(source, "SELECT table_schema, table_name FROM information_schema.tables "
+                          "WHERE table_schema IN ('public', 'release') ORDER BY 1")
+    assert tables == [("public", "t"), ("release", "t")]  # the source's own table untouched
+    assert _sql(source, "SELECT count(*) FROM public.t") == [(len(payments),)]
