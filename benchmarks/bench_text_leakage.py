@@ -4,6 +4,9 @@ Prints, in one run and for each data set:
 - how many planted canary strings appear in generated text (must be 0);
 - how many labelled input PII values (names, emails, phones, card and account numbers...)
   appear in generated text, other than the row's own fake values (must be 0);
+- apart, how many real name words (a sample name's first or last name; a public person
+  value of one word, a first name labelled alone) appear in it: informational, as common
+  names collide with made-up ones by chance;
 - the filter's rejections and fallbacks, and the text checks.
 
 The public set is ../shared/datasets/presidio_synth_dataset_v2.json (read in place, never
@@ -40,19 +43,27 @@ PII_TYPES = {
 }
 
 
-def public_table(n: int, seed: int) -> tuple[pd.DataFrame, frozenset[str]]:
+def public_table(n: int, seed: int) -> tuple[pd.DataFrame, frozenset[str], frozenset[str]]:
+    """The notes; the labelled PII values; and, apart, the person values that are one word
+    (a first name labelled alone, "Joseph"): like the sample data's name words, these collide
+    with any made-up name by chance and identify no one on their own."""
     records = json.loads(PUBLIC.read_text("utf-8"))
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(records), size=min(n, len(records)), replace=False)
-    rows, values = [], []
+    rows, values, name_words = [], [], []
     for i in pick:
         rec = records[int(i)]
         types = sorted({s["entity_type"] for s in rec["spans"]}) or ["NONE"]
         rows.append({"kind": types[0].lower(), "length_band": "long"
                      if len(rec["full_text"]) > 120 else "short",
                      "message": rec["full_text"]})
-        values += [s["entity_value"] for s in rec["spans"] if s["entity_type"] in PII_TYPES]
-    return pd.DataFrame(rows), identifier_values(values)
+        for span in rec["spans"]:
+            value, kind = span["entity_value"], span["entity_type"]
+            if kind == "PERSON" and len(value.split()) == 1:
+                name_words.append(value)
+            elif kind in PII_TYPES:
+                values.append(value)
+    return pd.DataFrame(rows), identifier_values(values), identifier_values(name_words)
 
 
 def leaks(texts: list[str], own: list[frozenset[str]], values: frozenset[str]) -> int:
@@ -127,9 +138,10 @@ def main() -> None:
     results.append(run("sample_data/customers.csv", sample, values, cfg, generator, parts))
 
     if PUBLIC.exists():
-        table, values = public_table(args.source_rows, 7)
+        table, values, words = public_table(args.source_rows, 7)
         cfg = load_config(rows=args.rows, checks__canaries=5, scan__roles={"message": "text"})
-        results.append(run("presidio_synth_dataset_v2 (public)", table, values, cfg, generator))
+        results.append(run("presidio_synth_dataset_v2 (public)", table, values, cfg, generator,
+                           words))
     else:
         print(f"skipped the public set: {PUBLIC} not found")
 

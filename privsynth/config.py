@@ -59,6 +59,7 @@ class TextConfig:
     ngram: int
     rare_ngram_min_texts: int
     max_nearest_similarity: float
+    short_examples: int = 5
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "text.temperature": (0.0, 5.0),
     "text.top_p": (0.0, 1.0),
     "text.examples": (0, 20),
+    "text.short_examples": (0, 20),
     "text.retries": (0, 20),
     "text.batch_sequences": (1, 64),
     "text.ngram": (2, 64),

@@ -117,7 +117,7 @@ def _run(
     scrubbed = scrub_stage(table, split, meta, config, detector, use_text)
     clock.lap("scrub")
     fakes = identifiers_stage(
-        table, meta, tables.n_rows, scrubbed.forbidden, config.seed, use_text
+        table, meta, tables.n_rows, scrubbed.forbidden, config.seed, use_text, scrubbed.phones
     )
     clock.lap("identifiers")
     rows = pd.concat([tables.rows, fakes.columns], axis=1)

@@ -30,6 +30,7 @@ class Stream(IntEnum):
     CHECK_POWER = 101
     TEXT_FAKES = 4099
     TEXT_LENGTH = 31342  # a row's target text length
+    TEXT_WORDS = 31357  # a closed-vocabulary text's words
     CHUNK = 7817
     RELATIONAL_FIT = 8101  # one table's model, by its place in the parent-first order
     RELATIONAL_SAMPLE = 8111

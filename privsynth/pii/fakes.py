@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,11 +38,58 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", norm.lower())
 
 
-def fill_shape(template: str, rng: np.random.Generator) -> str:
-    """Keep the punctuation and layout of ``template``; draw every digit and letter anew."""
+# A character that this share of a column's real values of one length hold at one place is
+# part of the format ("AC-", "T10", a phone's "555"), not of anyone's value: fakes keep it.
+# Only where at least MIN_FORMAT_VALUES values of that length show it.
+CONSTANT_SHARE = 0.95
+MIN_FORMAT_VALUES = 20
+# An email domain at least this many distinct real addresses share is the organisation's
+# (example.org), not a person's: personas use such domains as often as the real ones do.
+MIN_DOMAIN_VALUES = 5
+
+
+def format_constants(values: Sequence[str]) -> dict[int, dict[int, str]]:
+    """Per value length, the places where (nearly) every real value has the same letter or
+    digit."""
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for v in values:
+        by_length[len(v)].append(v)
+    out: dict[int, dict[int, str]] = {}
+    for n, same in by_length.items():
+        if len(same) < MIN_FORMAT_VALUES:
+            continue
+        keep = {}
+        for i in range(n):
+            ch, count = Counter(v[i] for v in same).most_common(1)[0]
+            if ch.isalnum() and count >= CONSTANT_SHARE * len(same):
+                keep[i] = ch
+        if keep and len(keep) < n:
+            out[n] = keep
+    return out
+
+
+def email_domains(values: Sequence[str]) -> dict[str, int]:
+    """Domains at least ``MIN_DOMAIN_VALUES`` distinct addresses share, with their counts."""
+    addresses = {v.strip().lower() for v in values if "@" in v}
+    counts = Counter(a.rsplit("@", 1)[1] for a in addresses)
+    return {d: n for d, n in counts.items() if n >= MIN_DOMAIN_VALUES} if addresses else {}
+
+
+def domain_shares(values: Sequence[str]) -> dict[str, float]:
+    """Each shared domain (``email_domains``) with the share of real addresses at it."""
+    addresses = {v.strip().lower() for v in values if "@" in v}
+    return {d: n / len(addresses) for d, n in email_domains(values).items()}
+
+
+def fill_shape(template: str, rng: np.random.Generator,
+               keep: Mapping[int, str] | None = None) -> str:
+    """Keep the punctuation and layout of ``template``, and the characters ``keep`` gives by
+    place (the format's constants); draw every other digit and letter anew."""
     out = []
-    for ch in template:
-        if ch.isdigit():
+    for i, ch in enumerate(template):
+        if keep and i in keep:
+            out.append(keep[i])
+        elif ch.isdigit():
             out.append(str(rng.integers(0, 10)))
         elif ch.isalpha():
             letter = chr(ord("a") + int(rng.integers(0, 26)))
@@ -96,22 +145,29 @@ class IdentifierFaker:
         n: int,
         forbidden: frozenset[str] = frozenset(),
         phone_formats: list[str] | None = None,
+        domains: Mapping[str, float] | None = None,
     ) -> list[Persona]:
         """``n`` personas whose name, email and phone differ from every ``forbidden`` value.
 
-        ``forbidden`` holds real identifier values, lowercased with single spaces.
+        ``forbidden`` holds real identifier values, lowercased with single spaces. Phones
+        take the shapes of ``phone_formats`` (real phones) and their constants; an email
+        takes a ``domains`` domain with its probability, a free mail domain otherwise.
         """
         out: list[Persona] = []
+        constants = format_constants(phone_formats) if phone_formats else {}
+        shared = list((domains or {}).items())
+        cut = np.cumsum([p for _, p in shared]) if shared else np.array([])
         while len(out) < n:
             first, last = self.faker.first_name(), self.faker.last_name()
-            domain = self.faker.free_email_domain()
+            pick = int(np.searchsorted(cut, self.rng.random(), side="right")) if shared else 0
+            domain = shared[pick][0] if pick < len(shared) else self.faker.free_email_domain()
             tag = int(self.rng.integers(1, 100))
             email = f"{_ascii(first)}.{_ascii(last)}{tag}@{domain}"
-            phone = (
-                fill_shape(phone_formats[int(self.rng.integers(len(phone_formats)))], self.rng)
-                if phone_formats
-                else self.faker.numerify("(###) ###-####")
-            )
+            if phone_formats:
+                shape = phone_formats[int(self.rng.integers(len(phone_formats)))]
+                phone = fill_shape(shape, self.rng, constants.get(len(shape)))
+            else:
+                phone = self.faker.numerify("(###) ###-####")
             persona = Persona(first, last, email, phone)
             keys = {f"{first} {last}".lower(), email, persona.phone.lower()}
             if not keys & forbidden:
@@ -129,6 +185,7 @@ class IdentifierFaker:
             return str(int(re.sub(r"\D", "", str(v)) or 0)) if integers else str(v)
 
         templates = [v for v in real.dropna().astype(str).tolist() if v.strip()] or ["XXXX-9999"]
+        constants = format_constants(templates)
         null_share = float(real.isna().mean()) if len(real) else 0.0
         values: list[object] = []
         lowered: frozenset[str] | None = None  # the real values, normalised: built once
@@ -136,14 +193,14 @@ class IdentifierFaker:
             if null_share and self.rng.random() < null_share:
                 values.append(None)
                 continue
-            value = self._one(name, entity, persona, templates)
+            value = self._one(name, entity, persona, templates, constants=constants)
             tries = 0
             # Checked as it will be written: in an integer column "0412" is 412.
             while written(value) in forbidden and tries < 20:
                 if lowered is None:
                     lowered = frozenset(templates_lower(templates))
                 value = self._one(name, entity, persona, templates, fresh=True,
-                                  lowered=lowered)
+                                  lowered=lowered, constants=constants)
                 tries += 1
             if written(value) in forbidden:  # pragma: no cover - astronomically unlikely
                 value = fill_shape(templates[0], self.rng) + "-x"
@@ -155,12 +212,13 @@ class IdentifierFaker:
     def _one(
         self, name: str, entity: str | None, p: Persona, templates: list[str],
         fresh: bool = False, lowered: frozenset[str] | None = None,
+        constants: Mapping[int, Mapping[int, str]] | None = None,
     ) -> str:
         kind = identifier_kind(name, entity)
         if fresh and kind in ("email", "first", "last", "name", "phone"):  # a new person
             if lowered is None:
                 lowered = frozenset(templates_lower(templates))
-            p = self.personas(1, lowered, templates)[0]
+            p = self.personas(1, lowered, templates, domain_shares(templates))[0]
         f = self.faker
         simple = {
             "email": lambda: p.email,
@@ -178,7 +236,8 @@ class IdentifierFaker:
         }
         if kind in simple:
             return str(simple[kind]())
-        return fill_shape(self._template(templates), self.rng)
+        template = self._template(templates)
+        return fill_shape(template, self.rng, (constants or {}).get(len(template)))
 
     def _template(self, templates: list[str]) -> str:
         return templates[int(self.rng.integers(0, len(templates)))]

@@ -39,6 +39,9 @@ _DROP_MARK = "\x00privsynth-drop\x00"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+MAX_PHONES = 200
+
+
 @dataclass(frozen=True)
 class ScrubResult:
     texts: list[str]
@@ -46,6 +49,9 @@ class ScrubResult:
     # Real PII strings found by the scrubber. Kept in memory for the replay check only.
     found_values: frozenset[str] = field(repr=False)
     sentences_dropped: int = 0
+    # Phone numbers found in the texts, in memory only: their shapes and format constants
+    # shape the fake phones a text gets when no column holds phones.
+    phones: tuple[str, ...] = field(default=(), repr=False)
 
 
 def _known_pattern(values: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
@@ -92,6 +98,7 @@ class TextScrubber:
         """Scrub each text. ``known[i]`` maps real values of row i to their entity type."""
         counts: Counter[str] = Counter()
         found: set[str] = set()
+        phones: list[str] = []
         plain = ["" if t is None else str(t) for t in texts]
         # Spans per text: known values first, then what the detector finds outside them.
         spans: list[list[tuple[int, int, str]]] = []
@@ -120,6 +127,8 @@ class TextScrubber:
             for start, end, entity in chosen:
                 if _specific(text[start:end], entity):
                     found.add(text[start:end])
+                if entity == "PHONE_NUMBER" and len(phones) < MAX_PHONES:
+                    phones.append(text[start:end])
                 counts[entity] += 1
             scrubbed = self._apply(text, chosen)
             if self.operator == "drop_sentence":
@@ -128,7 +137,8 @@ class TextScrubber:
             out.append(scrubbed)
         logger.info("scrubbed %d texts, %d entities", len(out), sum(counts.values()))
         return ScrubResult(
-            out, dict(counts), frozenset(v for v in found if len(v.strip()) >= 3), dropped
+            out, dict(counts), frozenset(v for v in found if len(v.strip()) >= 3), dropped,
+            tuple(phones),
         )
 
     def _apply(self, text: str, spans: list[tuple[int, int, str]]) -> str:

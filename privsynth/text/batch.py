@@ -9,9 +9,9 @@ sequence and shared with every sequence of the group through the KV cache
 other in one stream: a slot freed by one group's row takes the next group's row at once, so a
 table of many small groups keeps every slot busy.
 
-Each sequence has its own sampler chain (repeat penalty, DRY against loops, top-k 40, top-p,
-min-p 0.05, temperature, and a distribution seeded by that row's seed): llama-cpp-python's
-single-stream chain, plus DRY.
+Each sequence has its own sampler chain (markup tokens banned, repeat penalty, DRY against
+loops, top-k 40, top-p, min-p 0.05, temperature, and a distribution seeded by that row's
+seed): llama-cpp-python's single-stream chain, plus DRY and the ban.
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ class BatchDecoder:
         self.continued = 0
         space = llm.tokenize(b" ", add_bos=False, special=False)
         self.space_token = int(space[-1]) if space else None
+        self.banned = _markup_tokens(self.vocab, self.n_vocab, llm)
 
     def close(self) -> None:
         import llama_cpp
@@ -295,6 +296,8 @@ class BatchDecoder:
         from llama_cpp._internals import LlamaSampler
 
         sampler = LlamaSampler()
+        if self.banned:
+            sampler.add_logit_bias(self.n_vocab, self.banned)
         sampler.add_penalties(
             n_vocab=self.n_vocab,
             penalty_last_n=64,
@@ -343,6 +346,27 @@ class BatchDecoder:
 # A prompt joins the run before it when they share at least this share of its tokens: rows of
 # one group share the few-shot prefix (most of the prompt), different groups the header only.
 RUN_SHARE = 0.5
+
+
+def _markup_tokens(vocab: Any, n_vocab: int, llm: Any) -> dict[int, float]:
+    """Tokens a plain text never holds, each with a bias of minus infinity: control tokens
+    other than an end (unused slots, padding, turn marks) and markup tokens a model's
+    vocabulary adds whole (``<start_of_image>``, ``<table>``, ``[multimodal]``): the base
+    model wrote them into texts, where they read as "start_of_image"."""
+    import llama_cpp
+
+    control = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL
+    user = llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+    banned: dict[int, float] = {}
+    for tok in range(n_vocab):
+        attr = llama_cpp.llama_vocab_get_attr(vocab, tok)
+        if attr & control and not llama_cpp.llama_vocab_is_eog(vocab, tok):
+            banned[tok] = float("-inf")
+        elif attr & user:
+            text = llm.detokenize([tok], special=True)
+            if text[:1] in (b"<", b"["):
+                banned[tok] = float("-inf")
+    return banned
 
 
 def _mark_runs(queue: list[_Seq]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -148,10 +149,15 @@ class OutputFilter:
     """Every reason a generated text (placeholders not yet filled) must be regenerated, and
     the repairs that save a long text instead of regenerating it."""
 
-    def __init__(self, ngrams: NgramIndex, nearest: NearestReal, min_texts: int) -> None:
+    def __init__(self, ngrams: NgramIndex, nearest: NearestReal, min_texts: int,
+                 number_mark: str | None = MASK) -> None:
         self.ngrams = ngrams
         self.nearest = nearest
         self.min_texts = min_texts
+        # What a number the model wrote becomes: the mask, where the real texts carry masks
+        # (complaint narratives); otherwise fresh digits of its shape, as a mask in a column
+        # that never has one gives every such text away.
+        self.number_mark = number_mark
 
     def salvage(self, text: str) -> tuple[str, Counter[str]]:
         """A long text loses its bad parts rather than the whole: it ends where the model
@@ -163,7 +169,7 @@ class OutputFilter:
         words = len(text.split())
         # Digits the model wrote itself (its own identifiers are placeholders until filled)
         # read as account or reference numbers: masked, as in the exemplars.
-        out, numbers = LONG_NUMBER_RE.subn(MASK, text)
+        out, numbers = LONG_NUMBER_RE.subn(self._number, text)
         if numbers:
             repairs["numbers_masked"] += numbers
         scaffold = _SCAFFOLD_RE.search(out)
@@ -188,6 +194,13 @@ class OutputFilter:
         if not repairs or len(out.split()) < MIN_SALVAGED_SHARE * words:
             return text, Counter()
         return out, repairs
+
+    def _number(self, match: re.Match[str]) -> str:
+        if self.number_mark is not None:
+            return self.number_mark
+        digest = hashlib.sha256(match.group(0).encode()).digest()
+        digits = iter(str(b % 10) for b in digest * 4)
+        return "".join(next(digits) if ch.isdigit() else ch for ch in match.group(0))
 
     def reason(self, text: str) -> str | None:
         why = is_degenerate(text)

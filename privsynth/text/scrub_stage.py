@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -48,6 +49,11 @@ class ScrubOutcome:
     entity_counts: dict[str, dict[str, int]]
     real_ids: frozenset[str] = field(repr=False)
     found: frozenset[str] = field(repr=False)
+    # The code identifier column (an account number) whose own value the texts mention most:
+    # an "<ID>" the model writes is that column's fake of the row.
+    id_column: str | None = None
+    # Phones found in the real texts (in memory only), for the fake phones' shapes.
+    phones: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def forbidden(self) -> frozenset[str]:
@@ -82,6 +88,8 @@ def scrub_stage(
     counts: dict[str, dict[str, int]] = {}
     found: set[str] = set()
     real_texts: list[str] = []
+    mentions: Counter[str] = Counter()
+    phones: tuple[str, ...] = ()
     for col in meta.text_columns:
         for part, frame in (("train", split.train), ("holdout", split.holdout)):
             known = [
@@ -90,8 +98,11 @@ def scrub_stage(
             ]
             plain = texts_of(frame[col])
             real_texts += plain
+            if part == "train":
+                _count_mentions(mentions, frame, ident_cols, tags, plain)
             result = scrubber.scrub(plain, known)
             found |= result.found_values
+            phones += result.phones
             if part == "train":
                 texts[col] = result.texts
                 counts[col] = result.entity_counts
@@ -99,7 +110,18 @@ def scrub_stage(
     if common:
         logger.info("%d values found as PII are in at least %d real texts each; they are "
                     "treated as common terms", len(common), config.text.rare_ngram_min_texts)
-    return ScrubOutcome(texts, counts, real_ids, frozenset(found - common))
+    id_column = mentions.most_common(1)[0][0] if mentions else None
+    return ScrubOutcome(texts, counts, real_ids, frozenset(found - common), id_column,
+                        phones)
+
+
+def _count_mentions(mentions: Counter[str], frame: pd.DataFrame, columns: list[str],
+                    tags: dict[str, str], texts: list[str]) -> None:
+    """Texts that hold their own row's value of each code identifier column."""
+    for column in (c for c in columns if tags[c] == "ID"):
+        for value, text in zip(frame[column], texts, strict=True):
+            if pd.notna(value) and len(str(value)) >= 3 and str(value).lower() in text.lower():
+                mentions[column] += 1
 
 
 def _common_values(found: set[str], texts: list[str], min_texts: int) -> set[str]:

@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,14 @@ from privsynth.errors import ConfigError, NotFittedError
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, Persona
 from privsynth.pii.spans import PLACEHOLDER_RE, non_overlapping
-from privsynth.text.exemplars import ExemplarMaker, spread_by_length
+from privsynth.text.exemplars import MASK, ExemplarMaker, spread_by_length
 from privsynth.text.filter import NearestReal, OutputFilter
 from privsynth.text.generator import TextGenerator
 from privsynth.text.known_ids import Fakes, KnownIdentifiers
 from privsynth.text.prompts import PromptTemplate, load_template
+from privsynth.text.record_values import RecordValues, mentioned_columns
 from privsynth.text.summary import Association, NgramIndex, choose_group_column, frequent_phrases
+from privsynth.text.vocabulary import WordModel, closed_vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ MASK_RUN_RE = re.compile(r"[Xx]{2,}(?:[\s/.,-]*[Xx]{2,})*")
 LENGTH_FLOOR = 0.9
 LENGTH_CAP = 1.3
 LENGTH_SLACK = 8
+# A column whose texts are 90% at most this many words long shows text.short_examples.
+SHORT_TEXT_WORDS = 80
 # Each retry samples this much hotter than the last: a small model that copied its examples or
 # echoed the prompt's scaffolding does it less at a higher temperature.
 RETRY_WARMTH = 0.35
@@ -136,8 +140,11 @@ class TextSynthesizer:
         progress: bool = False,
         detector: PiiDetector | None = None,
         private: bool = False,
+        id_column: str | None = None,
     ) -> None:
         self.column = column
+        # The identifier column whose row's fake an "<ID>" in generated text becomes.
+        self.id_column = id_column
         # Private (DP mode): prompts carry the synthetic row only, no exemplar, phrase, group
         # or length of real text.
         self.private = private
@@ -163,9 +170,24 @@ class TextSynthesizer:
             str(v).lower() for c in self.record_columns_ for v in rows[c].dropna().unique()
         )
         nonempty = [t for t in texts if t]
-        self.ngrams_ = NgramIndex(cfg.ngram).fit(nonempty)
+        short = bool(nonempty) and np.quantile([len(t.split()) for t in nonempty], 0.9) \
+            <= SHORT_TEXT_WORDS
+        self.examples_ = cfg.short_examples if short else cfg.examples
+        # Not in DP mode: the words would come from the real texts.
+        self.vocabulary_ = WordModel() if self.private else closed_vocabulary(nonempty, k)
+        # The row's own values as placeholders in everything learned from the texts (the
+        # output filter too: the model writes the placeholders), lengths and groups aside.
+        self.record_values_ = RecordValues() if self.private or self.vocabulary_ else \
+            mentioned_columns(texts, rows, self.record_columns_)
+        records = rows.to_dict("records")
+        learned = [self.record_values_.mask(t, r) for t, r in zip(texts, records, strict=True)]
+        nonempty_learned = [t for t in learned if t]
+        self.ngrams_ = NgramIndex(cfg.ngram).fit(nonempty_learned)
+        masked = sum(MASK in t for t in nonempty) >= k  # the real texts carry masks
         self.filter_ = OutputFilter(
-            self.ngrams_, NearestReal(cfg.max_nearest_similarity, self.seed).fit(nonempty), k
+            self.ngrams_,
+            NearestReal(cfg.max_nearest_similarity, self.seed).fit(nonempty_learned), k,
+            MASK if masked else None,
         )
         self.association_ = (
             Association(None, {}, "private") if self.private
@@ -177,8 +199,8 @@ class TextSynthesizer:
         )
         pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
         excluded: Counter[str] = Counter()
-        maker = ExemplarMaker(nonempty, k, self.ngrams_, self._exemplar_chars())
-        for text, g, (_, row) in zip(texts, groups, rows.iterrows(), strict=True):
+        maker = ExemplarMaker(nonempty_learned, k, self.ngrams_, self._exemplar_chars())
+        for text, g, (_, row) in zip(learned, groups, rows.iterrows(), strict=True):
             if self.private:
                 break
             exemplar, reason = maker.make(text)
@@ -189,7 +211,7 @@ class TextSynthesizer:
         self.exemplar_edits_ = dict(maker.counts)
         self.excluded_ = dict(excluded)
         phrases = {} if self.private else frequent_phrases(
-            nonempty, [g for g, t in zip(groups, texts, strict=True) if t], k
+            nonempty_learned, [g for g, t in zip(groups, learned, strict=True) if t], k
         )
         lengths_by_group: dict[str, list[int]] = defaultdict(list)
         for text, g in zip(texts, groups, strict=True):
@@ -214,8 +236,10 @@ class TextSynthesizer:
             )
         self.exemplars_ = sum(len(v) for v in pool.values())
         logger.info(
-            "text column %s: %d exemplars, %d excluded, grouped by %s",
+            "text column %s: %d exemplars, %d excluded, grouped by %s%s",
             self.column, self.exemplars_, sum(excluded.values()), group_col or "nothing",
+            f", a closed vocabulary of {len(self.vocabulary_.words)} words" if self.vocabulary_
+            else "",
         )
         return self
 
@@ -234,13 +258,13 @@ class TextSynthesizer:
     def _exemplar_chars(self) -> int:
         """Characters per exemplar: the examples share about 60% of the context (at about 3.5
         characters a token), the rest is for the record and the output."""
-        share = int(self.config.n_ctx * 0.6 * 3.5 / max(self.config.examples, 1))
+        share = int(self.config.n_ctx * 0.6 * 3.5 / max(self.examples_, 1))
         return max(MIN_EXEMPLAR_CHARS, min(MAX_EXEMPLAR_CHARS, share))
 
     def _pick(self, candidates: list[tuple[str, str]], group: str) -> list[tuple[str, str]]:
         """A fixed, seeded draw per group, so every prompt of the group shares its prefix;
         spread across the group's lengths, short to long, then shown in a seeded order."""
-        k = self.config.examples
+        k = self.examples_
         if not candidates or k == 0:
             return []
         digest = hashlib.sha256(f"{self.column}|{group}|{self.seed}".encode()).digest()
@@ -271,13 +295,20 @@ class TextSynthesizer:
         tokens_before = int(getattr(self.generator, "tokens_generated", 0))
         overruled_before = int(getattr(self.generator, "early_ends_overruled", 0))
         seconds_before = float(getattr(self.generator, "seconds", 0.0))
-        accepted = self._attempts(order, prompts, limits, offset, stats, bar)
+        records = rows.to_dict("records")
+        accepted = (self._words(rows, order, offset, stats, bar) if self.vocabulary_ else
+                    self._attempts(order, prompts, limits, records, offset, stats, bar))
         bar.close()
         texts: list[str] = [""] * len(rows)
+        values = getattr(self, "record_values_", RecordValues())
         for i in order:  # placeholders are filled in a fixed order, whatever was retried
             if i in accepted:
                 stats.generated += 1
-                texts[i] = fill_placeholders(accepted[i], personas[i], faker, forbidden)
+                own = values.fill(accepted[i], records[i])
+                code = records[i].get(self.id_column) if self.id_column else None
+                texts[i] = fill_placeholders(
+                    own, personas[i], faker, forbidden,
+                    {"ID": str(code)} if code is not None and not pd.isna(code) else None)
             else:
                 stats.fallbacks += 1
                 texts[i] = FALLBACK_TEXT
@@ -296,7 +327,9 @@ class TextSynthesizer:
             texts[i], hits = known.replace(texts[i], fakes)
             if hits:
                 stats.entities_replaced["KNOWN_IDENTIFIER"] += hits
-        texts = self._rescan(texts, personas, own_values, faker, stats, forbidden)
+        if not self.vocabulary_:  # a closed column's words are each in at least k real
+            # texts: common terms by the scrubber's own rule, never one person's value
+            texts = self._rescan(texts, personas, own_values, faker, stats, forbidden)
         return texts, stats
 
     def _prompts(
@@ -335,6 +368,13 @@ class TextSynthesizer:
         real narratives, ends a long text soon after its floor and runs a short one on to
         its cap, so the batching generator ends a text at its first sentence end past the
         floor: a cut sentence would be dropped. ``text.max_tokens`` caps both."""
+        tokens = self._target_words(summary, row_number) * TOKENS_PER_WORD
+        most = min(self.config.max_tokens, int(tokens * LENGTH_CAP) + LENGTH_SLACK)
+        return min(int(tokens * LENGTH_FLOOR), most), most
+
+    def _target_words(self, summary: GroupSummary, row_number: int) -> float:
+        """The row's target length in words, drawn from its group's real lengths (jittered
+        by up to 15%)."""
         lengths = summary.lengths or (summary.words,)
         rng = seeds.rng(seeds.row_seed(self.seed, row_number, 0), seeds.Stream.TEXT_LENGTH)
         # The rows' quantiles follow a golden-ratio sequence from a seeded start, so even 40
@@ -342,17 +382,45 @@ class TextSynthesizer:
         # p10 and p90 of a few dozen rows far off).
         start = seeds.rng(self.seed, seeds.Stream.TEXT_LENGTH).random()
         u = (start + row_number * GOLDEN) % 1.0
-        words = max(3.0, lengths[min(int(u * len(lengths)), len(lengths) - 1)]
-                    * rng.uniform(0.85, 1.15))
-        tokens = words * TOKENS_PER_WORD
-        most = min(self.config.max_tokens, int(tokens * LENGTH_CAP) + LENGTH_SLACK)
-        return min(int(tokens * LENGTH_FLOOR), most), most
+        pick = lengths[min(int(u * len(lengths)), len(lengths) - 1)]
+        if self.vocabulary_:  # a count of words: exactly a real text's
+            return float(pick)
+        return max(3.0, pick * rng.uniform(0.85, 1.15))
+
+    def _words(self, rows: pd.DataFrame, order: list[int], offset: int, stats: TextStats,
+               bar: Any) -> dict[int, str]:
+        """A closed-vocabulary column's texts from its word model: each row's target count
+        of words, filtered and drawn again like a model's text."""
+        accepted: dict[int, str] = {}
+        for i in order:
+            summary = self.groups_.get(self._group_of(rows, i)) or self.groups_[""]
+            # At least 3 words, as for any text: scrubbing can join two words into one tag,
+            # so a real text's count may be shorter than the text was.
+            count = max(3, round(self._target_words(summary, offset + i)))
+            for attempt in range(self.config.retries + 1):
+                rng = seeds.rng(seeds.row_seed(self.seed, offset + i, attempt),
+                                seeds.Stream.TEXT_WORDS)
+                text = self.vocabulary_.sample(count, rng)
+                reason = self.filter_.reason(text)
+                if reason is None:
+                    accepted[i] = text
+                    break
+                stats.rejected[reason] += 1
+            bar.update(1)
+        return accepted
+
+    def _group_of(self, rows: pd.DataFrame, i: int) -> str:
+        column = self.association_.column
+        return _value(rows[column].iloc[i]) if column and column in rows.columns else ""
 
     def _attempts(
         self, order: list[int], prompts: dict[int, str],
-        limits: dict[int, tuple[int, int]], offset: int, stats: TextStats, bar: Any,
+        limits: dict[int, tuple[int, int]], records: list[dict[str, Any]], offset: int,
+        stats: TextStats, bar: Any,
     ) -> dict[int, str]:
-        """Generate, filter and retry; the accepted text of each row that got one."""
+        """Generate, filter and retry; the accepted text of each row that got one. The row's
+        own values the model wrote out become their placeholders first, as in the real texts
+        the filter learned from."""
         accepted: dict[int, str] = {}
         pending = list(order)
         # Round r is every row's r-th attempt, in one call ordered by group: a batching
@@ -369,7 +437,8 @@ class TextSynthesizer:
                 RETRY_WARMTH * attempt,
             )
             for i, raw in zip(pending, raws, strict=True):
-                text, repairs = self.filter_.salvage(" ".join(raw.split()))
+                own = self.record_values_.mask(" ".join(raw.split()), records[i])
+                text, repairs = self.filter_.salvage(own)
                 reason = self.filter_.reason(text)
                 if reason is None:
                     stats.repairs.update(repairs)
@@ -467,11 +536,19 @@ class TextSynthesizer:
             "group_column_chosen_by": assoc.chosen_by if assoc else None,
             "group_association_cramers_v": assoc.scores if assoc else {},
             "exemplars": getattr(self, "exemplars_", 0),
+            "examples_per_prompt": getattr(self, "examples_", self.config.examples),
             "exemplars_excluded": getattr(self, "excluded_", {}),
             "exemplar_edits": getattr(self, "exemplar_edits_", {}),
             "groups": len([g for g in groups if g]),
             "phrases_shown": sum(len(s.phrases) for s in groups.values()),
             "length_words_p10_p50_p90": getattr(self, "length_quantiles_", []),
+            # Words of a closed-vocabulary column, each in at least rare_ngram_min_texts
+            # texts: its texts are written under a grammar of them.
+            "closed_vocabulary_words": len(getattr(self, "vocabulary_", WordModel()).words),
+            # Columns whose row's own value stands as a placeholder in what is learned from
+            # the texts, filled with the synthetic row's value.
+            "record_value_placeholders": dict(getattr(self, "record_values_",
+                                                      RecordValues()).tags),
             "filter": {
                 "ngram_tokens": self.config.ngram,
                 "rare_ngram_min_texts": self.config.rare_ngram_min_texts,
@@ -496,13 +573,16 @@ def _takes(method: Any, name: str) -> bool:
 
 
 def fill_placeholders(
-    text: str, persona: Persona, faker: IdentifierFaker, forbidden: frozenset[str] = frozenset()
+    text: str, persona: Persona, faker: IdentifierFaker, forbidden: frozenset[str] = frozenset(),
+    fakes: Mapping[str, str] | None = None,
 ) -> str:
-    """Put the row's own fake identifiers where the model wrote placeholders."""
+    """Put the row's own fake identifiers where the model wrote placeholders (``fakes``: the
+    row's fakes of other tags, such as its account number for "<ID>")."""
     own = {
         "PERSON": persona.full_name,
         "EMAIL_ADDRESS": persona.email,
         "PHONE_NUMBER": persona.phone,
+        **(fakes or {}),
     }
     extra: dict[str, str] = defaultdict(str)
 

@@ -104,3 +104,18 @@ def test_batched_decoding_is_seeded_and_respects_stops_and_limits() -> None:
                                   stop=["\n"])
     assert other != first
     assert batched.describe()["batch_sequences"] == 4
+
+
+def test_markup_and_control_tokens_are_never_sampled() -> None:
+    batched = LlamaGenerator(resolve_model(None), n_threads=2, n_ctx=1024, batch_sequences=4)
+    prompt = ("Support notes.\nRecord: plan=Basic\nEntry: <table><tr> <start_of_image>\n"
+              "Record: plan=Premium\nEntry:")
+    texts = batched.generate_many([prompt] * 3, seeds=[1, 2, 3], max_tokens=[30] * 3,
+                                  stop=["\n"])
+    assert not any("table>" in t or "start_of_image" in t for t in texts)
+    llm, banned = batched._load(), batched._batch.banned
+    for markup in (b"<start_of_image>", b"<table>", b"[multimodal]", b"<unused7>"):
+        (token,) = llm.tokenize(markup, add_bos=False, special=True)
+        assert token in banned, markup
+    assert llm.token_eos() not in banned  # a text may still end
+    assert not set(llm.tokenize(b" the router", add_bos=False)) & set(banned)
