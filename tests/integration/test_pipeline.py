@@ -93,12 +93,16 @@ def test_text_is_new_and_typical_and_the_text_checks_ran(canary_run) -> None:
 
 def test_a_model_that_copies_real_text_never_gets_it_out(small_customers) -> None:
     df, secrets = plant_canaries(small_customers)
-    res = synthesize(df, load_config(rows=60, policy="lenient"), generator=CopyingGenerator())
+    # The lenient preset for this small table's structured checks; the default's text
+    # fallback share (0.2), which a model that only copies must fail.
+    cfg = load_config(rows=60, policy="lenient", gate__max_text_fallback_share=0.2)
+    res = synthesize(df, cfg, generator=CopyingGenerator())
     stats = res.report["text"]["notes"]["stats"]
     assert stats["rejected"].get("too_close_to_real", 0) > 0 and stats["fallbacks"] > 0
     # Copies of the planted template (shared by 14 training texts once scrubbed) are
-    # boilerplate and may pass; copies of distinctive texts may not. Either way the text is
-    # too poor to release, and no canary comes out.
+    # boilerplate and may pass; copies of distinctive texts may not (with five examples a
+    # prompt, 16 of 60 rows had only those to copy). Either way the text is too poor to
+    # release, and no canary comes out.
     assert not res.released
     assert any(r.startswith("text_") for r in res.decision.reasons)
     report = json.dumps(res.report).lower()
