@@ -124,8 +124,8 @@ def run_database(url: str, output_dir: str | Path, cfg: Config, *,
                  progress: bool = False, target: _Target | None = None) -> RunResult:
     """Tables read from a database URL (``tables``: a subset; the relations among them come
     along): one table with no relation runs as a single table, more as a linked set."""
-    db = read_database(url, tables, memory=None if cfg.relations else cfg.max_memory,
-                       seed=cfg.seed)
+    db = read_database(url, tables, memory=cfg.max_memory, seed=cfg.seed,
+                       linked=bool(cfg.relations))
     kept = db.unmodelled_columns(cfg.database.unmodelled_columns)
     relations = merge_relations(db.relations, cfg.relations)
     if target is not None:

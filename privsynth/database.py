@@ -131,12 +131,13 @@ def _reason(exc: BaseException, url: str) -> str:
 
 
 def read_database(url: str, only: list[str] | None = None, chunk_rows: int = CHUNK_ROWS,
-                  memory: str | None = None, seed: int = 0) -> Database:
+                  memory: str | None = None, seed: int = 0, linked: bool = False) -> Database:
     """The chosen tables (all by default) with their rows, and the relations among them.
 
     ``memory`` (a budget such as "auto" or "4GB"): a lone table whose run would not fit is
     sampled (uniform, seeded) while its chunks are read, so all of its rows are never held;
-    linked tables are read whole, as their keys need every row."""
+    linked tables (``linked``: the config declares relations) are read whole, as their keys
+    need every row, and the read stops with a one-line error past the budget."""
     from sqlalchemy import MetaData
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -160,7 +161,8 @@ def read_database(url: str, only: list[str] | None = None, chunk_rows: int = CHU
                         continue
                     relations.append({"parent": f"{parent}.{fk.elements[0].column.name}",
                                       "child": f"{name}.{fk.elements[0].parent.name}"})
-            lone = memory if len(chosen) == 1 and not relations else None
+            lone = memory if len(chosen) == 1 and not relations and not linked else None
+            whole = _LinkedBudget(memory, shown) if memory and not lone else None
             tables, left_out, types, notes = {}, {}, {}, []
             unmodelled: dict[str, dict[str, Any]] = {}
             for name in chosen:
@@ -169,7 +171,8 @@ def read_database(url: str, only: list[str] | None = None, chunk_rows: int = CHU
                                     if c.name in dropped}
                 if dropped:
                     left_out[name] = dropped
-                frame, note = _read_rows(conn, meta.tables[name], keep, chunk_rows, lone, seed)
+                frame, note = _read_rows(conn, meta.tables[name], keep, chunk_rows, lone, seed,
+                                         whole)
                 if note:
                     notes.append(note)
                 tables[name] = _plain(frame)
@@ -210,11 +213,36 @@ def _modelled_columns(table: Any) -> tuple[list[Any], dict[str, str]]:
     return keep, dropped
 
 
+class _LinkedBudget:
+    """Linked tables are read whole (their keys need every row): the read stops, with a
+    one-line error, as soon as the rows read so far would need more than the budget."""
+
+    def __init__(self, memory: str, shown: str) -> None:
+        from privsynth.config_rules import parse_memory
+
+        self.budget = parse_memory(memory)
+        self.shown = shown
+        self.bytes = 0
+
+    def add(self, part: pd.DataFrame) -> None:
+        from privsynth.resources import LINKED_PEAK_PER_INPUT_BYTE, human_size
+
+        self.bytes += int(part.memory_usage(deep=True).sum())
+        need = self.bytes * LINKED_PEAK_PER_INPUT_BYTE
+        if self.budget is not None and need > self.budget:
+            raise InputError(f"the chosen tables of {self.shown} need more than "
+                             f"{human_size(need)} of memory, over the budget of "
+                             f"{human_size(self.budget)}: pick fewer tables with --tables, "
+                             "or raise --max-memory on a larger machine")
+
+
 def _read_rows(conn: Any, table: Any, keep: list[Any], chunk_rows: int, memory: str | None,
-               seed: int) -> tuple[pd.DataFrame, str | None]:
+               seed: int, linked: _LinkedBudget | None = None,
+               ) -> tuple[pd.DataFrame, str | None]:
     """A table's rows in key order (a server returns rows in any order, and a seeded run must
     see them in the same order every time), in chunks; sampled while read if ``memory`` is
-    a budget the whole table would not fit."""
+    a budget the whole table would not fit; ``linked`` counts a linked set's rows against
+    its budget."""
     import numpy as np
     from sqlalchemy import func, select
 
@@ -239,6 +267,8 @@ def _read_rows(conn: Any, table: Any, keep: list[Any], chunk_rows: int, memory: 
         if picked is not None and len(picked) < total:
             lo, hi = np.searchsorted(picked, [start, start + len(part)])
             part = part.iloc[picked[lo:hi] - start]
+        if linked is not None:
+            linked.add(part)
         parts.append(part)
         start += chunk_rows
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(

@@ -223,9 +223,9 @@ def test_a_lone_table_larger_than_the_memory_budget_is_sampled_while_read(tmp_pa
     assert "while reading" in first.notes[0]
 
 
-def test_linked_tables_are_read_whole_whatever_the_budget(bank) -> None:
+def test_linked_tables_are_read_whole_never_sampled(bank) -> None:
     path, tables = bank
-    linked = read_database(f"sqlite:///{path}", ["customer", "account"], memory="1KB")
+    linked = read_database(f"sqlite:///{path}", ["customer", "account"], memory="200MB")
     assert linked.notes == []  # keys need every row: never sampled
     assert len(linked.tables["account"]) == len(tables["account"])
 
@@ -270,3 +270,15 @@ def test_a_withheld_run_writes_nothing_into_the_target(bank, tmp_path, capsys) -
     assert not target.exists()  # not even created
     report = json.loads((out / "report.json").read_text())
     assert report["decision"]["released"] is False and "database" not in report["outputs"]
+
+
+def test_linked_tables_over_the_memory_budget_stop_with_one_line(bank, tmp_path,
+                                                                  capsys) -> None:
+    path, _ = bank
+    out = tmp_path / "out"
+    code = main(["run", f"sqlite:///{path}", "-o", str(out), "--no-text", "--max-memory",
+                 "1MB", "--tables", "branch,customer,account,payment"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "need more than" in err and "over the budget of 1.0 MB" in err
+    assert not out.exists()
