@@ -300,11 +300,10 @@ class TextSynthesizer:
                     self._attempts(order, prompts, limits, records, offset, stats, bar))
         bar.close()
         texts: list[str] = [""] * len(rows)
-        values = getattr(self, "record_values_", RecordValues())
         for i in order:  # placeholders are filled in a fixed order, whatever was retried
             if i in accepted:
                 stats.generated += 1
-                own = values.fill(accepted[i], records[i])
+                own = self.record_values_.fill(accepted[i], records[i])
                 code = records[i].get(self.id_column) if self.id_column else None
                 texts[i] = fill_placeholders(
                     own, personas[i], faker, forbidden,
@@ -338,11 +337,7 @@ class TextSynthesizer:
         """The order to decode rows in (by group), and each row's prompt and (fewest, most)
         tokens."""
         cols = [c for c in self.record_columns_ if c in rows.columns]
-        group_col = self.association_.column
-        if group_col and group_col in rows.columns:
-            groups = [_value(v) for v in rows[group_col]]
-        else:
-            groups = [""] * len(rows)
+        groups = self._groups(rows)
         records = [_record(r, cols) for _, r in rows.iterrows()]
         # Rows of a group share every prompt token up to their record, and llama.cpp keeps the
         # evaluated prefix, so only the record line is evaluated again.
@@ -392,8 +387,9 @@ class TextSynthesizer:
         """A closed-vocabulary column's texts from its word model: each row's target count
         of words, filtered and drawn again like a model's text."""
         accepted: dict[int, str] = {}
+        groups = self._groups(rows)
         for i in order:
-            summary = self.groups_.get(self._group_of(rows, i)) or self.groups_[""]
+            summary = self.groups_.get(groups[i]) or self.groups_[""]
             # At least 3 words, as for any text: scrubbing can join two words into one tag,
             # so a real text's count may be shorter than the text was.
             count = max(3, round(self._target_words(summary, offset + i)))
@@ -409,9 +405,12 @@ class TextSynthesizer:
             bar.update(1)
         return accepted
 
-    def _group_of(self, rows: pd.DataFrame, i: int) -> str:
+    def _groups(self, rows: pd.DataFrame) -> list[str]:
+        """Each row's group: its value of the group column, if any."""
         column = self.association_.column
-        return _value(rows[column].iloc[i]) if column and column in rows.columns else ""
+        if column and column in rows.columns:
+            return [_value(v) for v in rows[column]]
+        return [""] * len(rows)
 
     def _attempts(
         self, order: list[int], prompts: dict[int, str],
@@ -543,7 +542,7 @@ class TextSynthesizer:
             "phrases_shown": sum(len(s.phrases) for s in groups.values()),
             "length_words_p10_p50_p90": getattr(self, "length_quantiles_", []),
             # Words of a closed-vocabulary column, each in at least rare_ngram_min_texts
-            # texts: its texts are written under a grammar of them.
+            # texts: its texts are drawn from them by a word model.
             "closed_vocabulary_words": len(getattr(self, "vocabulary_", WordModel()).words),
             # Columns whose row's own value stands as a placeholder in what is learned from
             # the texts, filled with the synthetic row's value.
