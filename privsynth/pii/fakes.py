@@ -43,6 +43,7 @@ def _ascii(text: str) -> str:
 # Only where at least MIN_FORMAT_VALUES values of that length show it.
 CONSTANT_SHARE = 0.95
 MIN_FORMAT_VALUES = 20
+FORMAT_SAMPLE = 10_000  # values a format's constants are read from
 # An email domain at least this many distinct real addresses share is the organisation's
 # (example.org), not a person's: personas use such domains as often as the real ones do.
 MIN_DOMAIN_VALUES = 5
@@ -51,8 +52,9 @@ MIN_DOMAIN_VALUES = 5
 def format_constants(values: Sequence[str]) -> dict[int, dict[int, str]]:
     """Per value length, the places where (nearly) every real value has the same letter or
     digit."""
+    step = max(1, len(values) // FORMAT_SAMPLE)  # evenly spaced: a sorted column's tail too
     by_length: dict[int, list[str]] = defaultdict(list)
-    for v in values:
+    for v in values[::step]:
         by_length[len(v)].append(v)
     out: dict[int, dict[int, str]] = {}
     for n, same in by_length.items():
@@ -68,17 +70,12 @@ def format_constants(values: Sequence[str]) -> dict[int, dict[int, str]]:
     return out
 
 
-def email_domains(values: Sequence[str]) -> dict[str, int]:
-    """Domains at least ``MIN_DOMAIN_VALUES`` distinct addresses share, with their counts."""
+def domain_shares(values: Sequence[str]) -> dict[str, float]:
+    """The email domains at least ``MIN_DOMAIN_VALUES`` distinct addresses share, each with
+    the share of the real addresses at it."""
     addresses = {v.strip().lower() for v in values if "@" in v}
     counts = Counter(a.rsplit("@", 1)[1] for a in addresses)
-    return {d: n for d, n in counts.items() if n >= MIN_DOMAIN_VALUES} if addresses else {}
-
-
-def domain_shares(values: Sequence[str]) -> dict[str, float]:
-    """Each shared domain (``email_domains``) with the share of real addresses at it."""
-    addresses = {v.strip().lower() for v in values if "@" in v}
-    return {d: n / len(addresses) for d, n in email_domains(values).items()}
+    return {d: n / len(addresses) for d, n in counts.items() if n >= MIN_DOMAIN_VALUES}
 
 
 def fill_shape(template: str, rng: np.random.Generator,
@@ -186,6 +183,7 @@ class IdentifierFaker:
 
         templates = [v for v in real.dropna().astype(str).tolist() if v.strip()] or ["XXXX-9999"]
         constants = format_constants(templates)
+        shares: dict[str, float] | None = None  # a fresh person's email domains, read once
         null_share = float(real.isna().mean()) if len(real) else 0.0
         values: list[object] = []
         lowered: frozenset[str] | None = None  # the real values, normalised: built once
@@ -199,8 +197,9 @@ class IdentifierFaker:
             while written(value) in forbidden and tries < 20:
                 if lowered is None:
                     lowered = frozenset(templates_lower(templates))
+                    shares = domain_shares(templates)
                 value = self._one(name, entity, persona, templates, fresh=True,
-                                  lowered=lowered, constants=constants)
+                                  lowered=lowered, constants=constants, shares=shares)
                 tries += 1
             if written(value) in forbidden:  # pragma: no cover - astronomically unlikely
                 value = fill_shape(templates[0], self.rng) + "-x"
@@ -213,12 +212,13 @@ class IdentifierFaker:
         self, name: str, entity: str | None, p: Persona, templates: list[str],
         fresh: bool = False, lowered: frozenset[str] | None = None,
         constants: Mapping[int, Mapping[int, str]] | None = None,
+        shares: Mapping[str, float] | None = None,
     ) -> str:
         kind = identifier_kind(name, entity)
         if fresh and kind in ("email", "first", "last", "name", "phone"):  # a new person
             if lowered is None:
                 lowered = frozenset(templates_lower(templates))
-            p = self.personas(1, lowered, templates, domain_shares(templates))[0]
+            p = self.personas(1, lowered, templates, shares)[0]
         f = self.faker
         simple = {
             "email": lambda: p.email,
