@@ -54,18 +54,25 @@ class Database:
     url: str  # masked
     tables: dict[str, pd.DataFrame] = field(repr=False)
     relations: list[dict[str, str]]
-    left_out: dict[str, dict[str, str]]  # table -> column -> its database type
+    # table -> column -> its type, for the columns of a type privsynth does not model
+    unmodelled: dict[str, dict[str, Any]] = field(repr=False)
     types: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # read columns
     notes: list[str] = field(default_factory=list)  # for the report: e.g. sampled to fit
-    unmodelled: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # types
+
+    @property
+    def left_out(self) -> dict[str, dict[str, str]]:
+        """The unmodelled columns by table, each with its database type's name."""
+        return {t: {c: str(kind) for c, kind in cols.items()}
+                for t, cols in self.unmodelled.items()}
 
     def unmodelled_columns(self, setting: str) -> dict[str, dict[str, Any]]:
         """The left-out columns to write back as all-NULL columns ("keep"), after refusing
         the run if the config says so ("refuse")."""
-        if not self.left_out:
+        left_out = self.left_out
+        if not left_out:
             return {}
         if setting != "refuse":
-            for name, cols in self.left_out.items():
+            for name, cols in left_out.items():
                 logger.warning("%s: %d column(s) of a type privsynth does not model %s: %s",
                                name, len(cols), "left out" if setting == "drop" else
                                "kept as all-NULL columns", ", ".join(
@@ -73,7 +80,7 @@ class Database:
         if setting == "drop":
             return {}
         if setting == "refuse":
-            table, cols = next(iter(self.left_out.items()))
+            table, cols = next(iter(left_out.items()))
             column, kind = next(iter(cols.items()))
             raise InputError(f"{table}.{column} is {kind}, a type privsynth does not model; "
                              "set [database] unmodelled_columns to \"drop\" or \"keep\" "
@@ -83,9 +90,10 @@ class Database:
     def input_info(self) -> dict[str, Any]:
         """The report's ``input``: the masked URL, and each table's rows and a sha256 of
         its rows in a canonical order (columns by name, rows sorted)."""
+        left_out = self.left_out
         return {"database": self.url, "notes": self.notes, "tables": {
             name: {"rows": int(len(frame)), "sha256": frame_sha256(frame),
-                   "columns_left_out": self.left_out.get(name, {})}
+                   "columns_left_out": left_out.get(name, {})}
             for name, frame in self.tables.items()}}
 
 
@@ -163,14 +171,12 @@ def read_database(url: str, only: list[str] | None = None, chunk_rows: int = CHU
                                       "child": f"{name}.{fk.elements[0].parent.name}"})
             lone = memory if len(chosen) == 1 and not relations and not linked else None
             whole = _LinkedBudget(memory, shown) if memory and not lone else None
-            tables, left_out, types, notes = {}, {}, {}, []
+            tables, types, notes = {}, {}, []
             unmodelled: dict[str, dict[str, Any]] = {}
             for name in chosen:
                 keep, dropped = _modelled_columns(meta.tables[name])
-                unmodelled[name] = {c.name: c.type for c in meta.tables[name].columns
-                                    if c.name in dropped}
                 if dropped:
-                    left_out[name] = dropped
+                    unmodelled[name] = {c.name: c.type for c in dropped}
                 frame, note = _read_rows(conn, meta.tables[name], keep, chunk_rows, lone, seed,
                                          whole)
                 if note:
@@ -190,17 +196,15 @@ def read_database(url: str, only: list[str] | None = None, chunk_rows: int = CHU
         notes.append(f"table {name} has no rows: left out")
         logger.warning("%s has no rows: left out", name)
         del tables[name], types[name]
-        left_out.pop(name, None)
         unmodelled.pop(name, None)
     relations = [r for r in relations if not {r["parent"].split(".", 1)[0],
                                               r["child"].split(".", 1)[0]} & set(empty)]
-    return Database(shown, tables, relations, left_out, types, notes,
-                    {t: cols for t, cols in unmodelled.items() if cols})
+    return Database(shown, tables, relations, unmodelled, types, notes)
 
 
-def _modelled_columns(table: Any) -> tuple[list[Any], dict[str, str]]:
-    """The columns of types privsynth models, and the others by name with their type."""
-    keep, dropped = [], {}
+def _modelled_columns(table: Any) -> tuple[list[Any], list[Any]]:
+    """The columns of types privsynth models, and the others."""
+    keep, dropped = [], []
     for col in table.columns:
         try:
             python = col.type.python_type
@@ -209,7 +213,7 @@ def _modelled_columns(table: Any) -> tuple[list[Any], dict[str, str]]:
         if issubclass(python, _MODELLED):
             keep.append(col)
         else:
-            dropped[col.name] = str(col.type)
+            dropped.append(col)
     return keep, dropped
 
 

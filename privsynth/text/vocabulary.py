@@ -78,18 +78,17 @@ def closed_vocabulary(texts: Sequence[str], k: int) -> WordModel:
         return WordModel()
     k = max(k, 1)
     in_texts = Counter(w for words in split for w in set(words))
+    singles = Counter(w for words in split for w in words)  # occurrences
     common = {w for w, n in in_texts.items() if n >= k}
-    total = sum(len(words) for words in split)
-    covered = sum(1 for words in split for w in words if w in common)
+    n_words = sum(singles.values())
+    covered = sum(singles[w] for w in common)
     written = sorted(w for w in common if not _is_placeholder(w))
-    if not MIN_WORDS <= len(written) <= MAX_WORDS or covered < MIN_COVERAGE * total:
+    keep = set(written)
+    if not MIN_WORDS <= len(written) <= MAX_WORDS or covered < MIN_COVERAGE * n_words:
         return WordModel()
-    counts = Counter(w for words in split for w in words if w in written)
     pair_texts = Counter(p for words in split for p in set(zip(words, words[1:], strict=False)))
     pair_counts = Counter(p for words in split for p in zip(words, words[1:], strict=False))
     n_pairs = max(sum(pair_counts.values()), 1)
-    n_words = sum(len(words) for words in split)
-    singles = Counter(w for words in split for w in words)
     # Pairs far more often adjacent than their words' frequencies make them by chance.
     bound = sum(n for (a, b), n in pair_counts.items()
                 if n >= max(k, PAIR_LIFT * n_pairs * singles[a] * singles[b] / n_words ** 2))
@@ -97,6 +96,6 @@ def closed_vocabulary(texts: Sequence[str], k: int) -> WordModel:
         return WordModel()
     pairs: dict[str, dict[str, int]] = {}
     for (a, b), n in pair_counts.items():
-        if pair_texts[(a, b)] >= k and a in counts and b in counts:
+        if pair_texts[(a, b)] >= k and a in keep and b in keep:
             pairs.setdefault(a, {})[b] = n
-    return WordModel(tuple(written), tuple(counts[w] for w in written), pairs)
+    return WordModel(tuple(written), tuple(singles[w] for w in written), pairs)
