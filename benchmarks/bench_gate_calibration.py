@@ -7,7 +7,12 @@ an independent sample of n rows. Generators:
   ideal           an independent real sample of n rows: the best any synthesizer can do
   privsynth       privsynth's structured stage as shipped (fit, sample, suppression), on train
   copy            the training rows themselves
-  copied_1/2/5    an independent sample with 1%, 2% or 5% of its rows replaced by training rows
+  copied_K        an independent sample with K% (0.5, 1, 2, 5) of its rows replaced by
+                  training rows
+  near_K          ... replaced by training rows with one number moved by 1 (integers) or
+                  0.1% of its range (floats)
+  swap_K          ... by training rows with one category given another level
+  jitter_K        ... by training rows with every number moved by N(0, 1% of its range)
   near_copy       the training rows with one number column jittered by 1% of its range
 Each is judged in-process by the same evaluate and gate stages as `privsynth check`, with the
 roles of one scan of the population per table. A released share is given with a 95% Wilson
@@ -57,13 +62,21 @@ from privsynth.tabular.stage import tabular_stage
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "gate_calibration.json"
-SIZES = (300, 500, 1_000, 2_000, 5_000, 20_000)
-GENERATORS = ("ideal", "privsynth", "copy", "copied_1", "copied_2", "copied_5", "near_copy")
+SIZES = (300, 500, 1_000, 2_000, 5_000, 10_000, 20_000)
+# A few real people hidden among good rows: k% of an independent sample replaced by training
+# records, copied whole, with one number nudged, one category swapped, or every number
+# jittered.
+HIDDEN = tuple(f"{what}_{k}" for what in ("near", "swap", "jitter") for k in ("0.5", "1", "2", "5"))
+GENERATORS = ("ideal", "privsynth", "copy", "copied_0.5", "copied_1", "copied_2", "copied_5",
+              "near_copy", *HIDDEN)
 # What the issue asks of the default policy, as (generator, smallest n, bound on the rate).
 TARGETS = (
     ("ideal", 1_000, ">=", 0.90), ("ideal", 500, ">=", 0.75), ("privsynth", 1_000, ">=", 0.85),
     ("copy", 0, "<=", 0.0), ("copied_5", 500, "<=", 0.05), ("copied_2", 2_000, "<=", 0.10),
     ("near_copy", 1_000, "<=", 0.05),
+    *((f"{what}_5", 1_000, "<=", 0.05) for what in ("near", "swap", "jitter")),
+    *((f"{what}_2", 5_000, "<=", 0.05) for what in ("near", "swap", "jitter")),
+    ("copied_1", 2_000, "<=", 0.05), ("copied_0.5", 10_000, "<=", 0.10),
 )
 
 
@@ -118,6 +131,59 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _mixed_in(independent: pd.DataFrame, leaked: pd.DataFrame,
+              rng: np.random.Generator) -> pd.DataFrame:
+    """The independent sample with as many of its rows replaced by the leaked ones."""
+    dropped = rng.choice(len(independent), len(leaked), replace=False)
+    out = pd.concat([independent.drop(index=independent.index[dropped]), leaked])
+    return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+
+
+def _nudged(rows: pd.DataFrame, meta: TableMetadata, rng: np.random.Generator,
+            kind: str) -> pd.DataFrame:
+    """Training rows changed a little: ``near`` moves one number of each row by 1 (integers)
+    or 0.1% of its range (floats); ``swap`` gives one category of each row another level;
+    ``jitter`` moves every number by N(0, 1% of its range)."""
+    out = rows.copy().reset_index(drop=True)
+    numbers = [c for c in meta.modelled if meta.schema[c].kind in ("integer", "float")]
+    categories = [c for c in meta.modelled if meta.schema[c].kind not in
+                  ("integer", "float", "datetime")]
+    n = len(out)
+    if kind == "jitter":
+        for col in numbers:
+            values = out[col].astype("float64")
+            span = float(values.max() - values.min()) or 1.0
+            moved = values + rng.normal(0, 0.01 * span, n)
+            out[col] = moved.round().astype(out[col].dtype) \
+                if meta.schema[col].kind == "integer" else moved
+        return out
+    pool = numbers if kind == "near" else categories
+    which = rng.integers(len(pool), size=n)
+    for j, col in enumerate(pool):
+        rows_j = np.flatnonzero(which == j)
+        if not len(rows_j):
+            continue
+        if kind == "near":
+            values = out[col].astype("float64")
+            step = 1.0 if meta.schema[col].kind == "integer" else \
+                0.001 * (float(values.max() - values.min()) or 1.0)
+            sign = rng.choice([-1.0, 1.0], len(rows_j))
+            moved = values.to_numpy()
+            moved[rows_j] = moved[rows_j] + sign * step
+            out[col] = moved.astype(out[col].dtype) if meta.schema[col].kind == "integer" \
+                else moved
+        else:
+            levels = out[col].dropna().unique()
+            if len(levels) < 2:
+                continue
+            current = out[col].to_numpy(dtype=object)
+            for i in rows_j:
+                others = levels[levels != current[i]]
+                current[i] = others[int(rng.integers(len(others)))]
+            out[col] = current
+    return out
+
+
 def synthetic_of(kind: str, train: pd.DataFrame, holdout: pd.DataFrame,
                  independent: pd.DataFrame, meta: TableMetadata, cfg: Config,
                  rng: np.random.Generator) -> pd.DataFrame:
@@ -125,13 +191,13 @@ def synthetic_of(kind: str, train: pd.DataFrame, holdout: pd.DataFrame,
         return independent
     if kind == "copy":
         return train
-    if kind.startswith("copied_"):
-        share = int(kind.split("_")[1]) / 100
-        k = max(1, int(round(share * len(independent))))
-        dropped = rng.choice(len(independent), k, replace=False)
-        copied = train.iloc[rng.choice(len(train), k, replace=False)]
-        out = pd.concat([independent.drop(index=independent.index[dropped]), copied])
-        return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+    if kind.split("_")[0] in ("copied", "near", "swap", "jitter"):
+        what, percent = kind.split("_")
+        k = max(1, int(round(float(percent) / 100 * len(independent))))
+        leaked = train.iloc[rng.choice(len(train), k, replace=False)]
+        if what != "copied":
+            leaked = _nudged(leaked, meta, rng, what)
+        return _mixed_in(independent, leaked, rng)
     if kind == "near_copy":
         numeric = [c for c in meta.modelled if meta.schema[c].kind in ("integer", "float")]
         col = numeric[int(rng.integers(len(numeric)))]

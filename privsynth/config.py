@@ -91,6 +91,8 @@ class GateConfig:
     max_dcr_share: float
     max_nndr_share: float
     max_ims_excess: float
+    max_too_close_excess: float
+    max_mia_tpr_excess: float
     max_singling_out_risk: float
     max_linkability_risk: float
     max_inference_risk: float
@@ -234,6 +236,8 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "gate.max_dcr_share": (0.5, 1.0),
     "gate.max_nndr_share": (0.5, 1.0),
     "gate.max_ims_excess": (0.0, 1.0),
+    "gate.max_too_close_excess": (0.0, 1.0),
+    "gate.max_mia_tpr_excess": (0.0, 1.0),
     "gate.max_singling_out_risk": (0.0, 1.0),
     "gate.max_linkability_risk": (0.0, 1.0),
     "gate.max_inference_risk": (0.0, 1.0),

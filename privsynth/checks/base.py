@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -27,6 +28,10 @@ class Measurement:
     value: float
     ci: tuple[float, float] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # The value's bound on the safe side at a one-sided normal quantile z, for a check whose
+    # leak test is its own (a score test on counts) rather than the normal extrapolation from
+    # its 95% interval (checks/judge.py).
+    bound: Callable[[float], float] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ Three rules, chosen by ``gate.rule``:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -68,9 +69,12 @@ def has_interval(ci: tuple[float, float] | None) -> bool:
 
 def judge(
     goal: Goal, category: Category, value: float, ci: tuple[float, float] | None,
-    threshold: float, rule: str, z: float,
+    threshold: float, rule: str, z: float, bound: Callable[[float], float] | None = None,
 ) -> Judgement:
-    """Pass or fail under ``rule``; ``z`` is the leak test's quantile for this gate."""
+    """Pass or fail under ``rule``; ``z`` is the leak test's quantile for this gate.
+
+    ``bound``, when the check gives one, is its own safe-side bound at a quantile: the leak
+    test then uses it at ``z`` instead of extrapolating from the 95% interval."""
     if value is None or math.isnan(value):
         return Judgement(Status.ERROR, "value", float("nan"))
     number, on = value, "value"
@@ -79,7 +83,8 @@ def judge(
             number = max(value, ci[1]) if goal == Goal.AT_MOST else min(value, ci[0])
             on = "upper CI bound" if goal == Goal.AT_MOST else "lower CI bound"
         elif rule == "leak_evidence" and category == Category.PRIVACY:
-            number, on = leak_bound(value, ci, goal, z), "leak evidence"
+            number = bound(z) if bound is not None else leak_bound(value, ci, goal, z)
+            on = "leak evidence"
         elif rule == "leak_evidence":
             number, on = leak_bound(value, ci, goal, Z_ONE_SIDED), "favourable 95% bound"
     ok = number <= threshold if goal == Goal.AT_MOST else number >= threshold

@@ -1,10 +1,12 @@
 """The gate's power on this run: would it have refused a leak of copied training records?
 
 Leaks are planted into the rows that were judged: a share of the synthetic rows is replaced
-by randomly chosen training rows, and the exact-match check is judged again under the
-gate's rule, ``SIMULATIONS`` times per share. The share of plants refused is the power. Only
-the exact-match check is re-run (it is the one that answers for copies, and it is cheap); the
-other checks can only add refusals, so the figure is a lower bound on the gate's power.
+by randomly chosen training rows, and the checks that answer for copies (exact_match, and
+near_copy_share and too_close_share where they ran) are judged again under the gate's rule,
+``SIMULATIONS`` times per share. The share of plants refused is the power. The other checks
+can only add refusals, so the figure is a lower bound on the gate's power. The same
+simulation, with near copies (one column changed) as well, gives the statement of which
+hidden leaks the run would refuse; it is reported beside the floor, not part of it.
 
 The power floor makes the leak-evidence rule fail closed: when the run's power against the
 policy's reference leak (``gate.power_copied_share``) is below ``gate.min_power``, the data is
@@ -21,13 +23,17 @@ import numpy as np
 from privsynth import seeds
 from privsynth.checks.base import FAIL, NOT_APPLICABLE, PASS, CheckContext, CheckResult
 from privsynth.checks.judge import judge
-from privsynth.checks.privacy.exact_match import ExactMatch, excess_measurement, row_keys
+from privsynth.checks.privacy.exact_match import ExactMatch, excess_of, row_keys
+from privsynth.checks.privacy.tail import Excess, tail_excess, worst_of
+from privsynth.checks.privacy.too_close import QUANTILES
 from privsynth.config import GateConfig
 from privsynth.seeds import Stream
 from privsynth.vocab import Category, Goal
 
 SIMULATIONS = 40
 SHARES = (0.01, 0.02, 0.03, 0.05, 0.10)
+# Hidden leaks the statement covers, beside the floor: a few real people among good rows.
+HIDDEN_SHARES = (0.005, 0.01, 0.02, 0.05, 0.10)
 NAME = "leak_power"
 EXPLANATION = (
     "How often the gate would refuse this data had a share of its rows been copied from the "
@@ -37,32 +43,80 @@ EXPLANATION = (
 )
 
 
-def copy_power(ctx: CheckContext, gate: GateConfig, z: float) -> dict[float, float]:
-    """Refusal rate of the exact-match check per planted share of copied training rows."""
+def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: list[float],
+                      kind: str, stream: int) -> dict[float, float]:
+    """Refusal rate per planted share of a leak, ``SIMULATIONS`` plants per share, each
+    judged by every check that answers for it and ran on this data (their rows are in
+    ``ctx.cache``; exact_match always):
+
+    * ``exact``: training rows in place of synthetic rows (exact_match, near_copy_share,
+      and too_close_share at distance 0);
+    * ``near``: training rows with one column changed (near_copy_share, which sees them by
+      construction; the distance checks may add refusals, so this is a lower bound).
+    """
     syn = row_keys(ctx.synthetic, ctx)
     train = row_keys(ctx.train, ctx)
     hold = row_keys(ctx.holdout, ctx)
-    in_train = np.isin(syn, train)
-    in_hold = np.isin(syn, hold)
+    in_train, in_hold = np.isin(syn, train), np.isin(syn, hold)
     ratio = len(ctx.train) / len(ctx.holdout)
-    rng = seeds.rng(ctx.seed, Stream.CHECK_POWER)
-    shares = sorted({*SHARES, gate.power_copied_share})
-    power: dict[float, float] = {}
+    near = ctx.cache.get("near_match")
+    close = ctx.cache.get("too_close")
+    rng = seeds.rng(ctx.seed, Stream.CHECK_POWER, stream)
+    n = len(syn)
+    out: dict[float, float] = {}
     for share in shares:
-        k = max(1, math.ceil(share * len(syn)))
+        k = max(1, math.ceil(share * n))
         refused = 0
         for _ in range(SIMULATIONS):
-            replaced = rng.choice(len(syn), k, replace=False)
-            copied = train[rng.choice(len(train), k, replace=k > len(train))]
+            replaced = rng.choice(n, k, replace=False)
             t, h = in_train.copy(), in_hold.copy()
-            t[replaced] = True
-            h[replaced] = np.isin(copied, hold)
-            value, ci = excess_measurement(t, h, ratio, rng, ctx.bootstrap)
-            verdict = judge(ExactMatch.goal, ExactMatch.category, value, ci,
-                            gate.max_ims_excess, gate.rule, z)
-            refused += verdict.status == FAIL
-        power[share] = refused / SIMULATIONS
-    return power
+            if kind == "exact":
+                copied = train[rng.choice(len(train), k, replace=k > len(train))]
+                t[replaced], h[replaced] = True, np.isin(copied, hold)
+            else:
+                t[replaced], h[replaced] = False, False
+            excess = excess_of(t, h, ratio)
+            refuse = judge(ExactMatch.goal, ExactMatch.category, excess.value, excess.ci(),
+                           gate.max_ims_excess, gate.rule, z, excess.lower).status == FAIL
+            if near is not None and not refuse:
+                hits = near[0].copy()
+                hits[replaced] = True
+                e = Excess(int(hits.sum()), n, near[1], near[2])
+                refuse = judge(Goal.AT_MOST, Category.PRIVACY, e.value, e.ci(),
+                               gate.max_too_close_excess, gate.rule, z, e.lower).status == FAIL
+            if close is not None and kind == "exact" and not refuse:
+                d = close[0].copy()
+                d[replaced] = 0.0
+                w = worst_of([(f"{q:g}", tail_excess(d, close[1], q)) for q in QUANTILES])
+                refuse = judge(Goal.AT_MOST, Category.PRIVACY, w.value, w.ci(),
+                               gate.max_too_close_excess, gate.rule, z, w.bound).status == FAIL
+            refused += refuse
+        out[share] = refused / SIMULATIONS
+    return out
+
+
+def copy_power(ctx: CheckContext, gate: GateConfig, z: float) -> dict[float, float]:
+    """The gate's refusal rate per planted share of copied training rows."""
+    return _planted_refusals(ctx, gate, z, sorted({*SHARES, gate.power_copied_share}),
+                             "exact", 0)
+
+
+def hidden_power(ctx: CheckContext, gate: GateConfig, z: float) -> dict[str, dict[float, float]]:
+    """Refusal rates of exact copies and near copies hidden among good rows, per share."""
+    out = {"exact copies": _planted_refusals(ctx, gate, z, list(HIDDEN_SHARES), "exact", 1)}
+    if "near_match" in ctx.cache:
+        out["near copies"] = _planted_refusals(ctx, gate, z, list(HIDDEN_SHARES), "near", 2)
+    return out
+
+
+def hidden_statement(power: dict[str, dict[float, float]], min_power: float) -> str:
+    """'1% exact copies, 2% near copies': the smallest share of each refused with the power."""
+    parts = []
+    for kind, by_share in power.items():
+        smallest = next((s for s, p in by_share.items() if p >= min_power), None)
+        parts.append(f"{smallest:.1%} {kind}".replace(".0%", "%") if smallest is not None
+                     else f"no share up to {max(by_share):.0%} of {kind}")
+    return ", ".join(parts)
 
 
 def power_result(ctx: CheckContext, gate: GateConfig, z: float) -> CheckResult:
@@ -85,10 +139,17 @@ def power_result(ctx: CheckContext, gate: GateConfig, z: float) -> CheckResult:
         statement += (
             f"; the smallest share refused with {gate.min_power:.0%} power is {smallest:.0%}"
         )
+    hidden = hidden_power(ctx, gate, z)
+    hidden_line = hidden_statement(hidden, gate.min_power)
+    statement += (f"; hidden among good rows, it would refuse with {gate.min_power:.0%} power: "
+                  f"{hidden_line}")
     status = PASS if value >= gate.min_power else FAIL
     details: dict[str, Any] = {
         **base, "statement": statement,
         "power_by_share": {f"{s:g}": p for s, p in power.items()},
+        "hidden_leaks": hidden_line,
+        "power_by_hidden_leak": {kind: {f"{s:g}": p for s, p in by.items()}
+                                 for kind, by in hidden.items()},
         "judged_on": "value",
     }
     if status == FAIL:

@@ -34,9 +34,13 @@ from privsynth.checks.privacy.linkability import Linkability
 from privsynth.checks.privacy.mia_distance import MiaDistance
 from privsynth.checks.privacy.mia_domias import MiaDomias
 from privsynth.checks.privacy.mia_outliers import MiaOutliers
+from privsynth.checks.privacy.mia_tpr import MiaTpr
+from privsynth.checks.privacy.near_match import NearMatch
 from privsynth.checks.privacy.nndr import NndrShare
 from privsynth.checks.privacy.pii_replay import PiiReplay
 from privsynth.checks.privacy.singling_out import SinglingOut
+from privsynth.checks.privacy.too_close import TooClose
+from privsynth.checks.privacy.too_close_qi import TooCloseQuasi
 from privsynth.checks.text.detection import TextDetection
 from privsynth.checks.text.fallbacks import TextFallbacks
 from privsynth.checks.text.length import TextLength
@@ -49,10 +53,14 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CHECKS: tuple[type[Check], ...] = (
     ExactMatch,
+    NearMatch,
+    TooClose,
     DcrShare,
     DcrShareQuasi,
+    TooCloseQuasi,
     NndrShare,
     MiaDistance,
+    MiaTpr,
     MiaOutliers,
     MiaDomias,
     SinglingOut,
@@ -115,7 +123,7 @@ def _refused_whatever_follows(cls: type[Check], m: Measurement | None, gate: Gat
         return False
     threshold = float(getattr(gate, cls.threshold_key))
     return judge(cls.goal, cls.category, m.value, m.ci, threshold, gate.rule,
-                 z_most).status == FAIL
+                 z_most, m.bound).status == FAIL
 
 
 def run_checks(
@@ -149,7 +157,8 @@ def run_checks(
         value = ci = None
         if m is not None:
             value, ci = m.value, m.ci
-            verdict = judge(cls.goal, cls.category, m.value, m.ci, threshold, gate.rule, z)
+            verdict = judge(cls.goal, cls.category, m.value, m.ci, threshold, gate.rule, z,
+                            m.bound)
             status, details["judged_on"] = verdict.status, verdict.judged_on
             if verdict.status == ERROR:
                 details["error"] = "the check produced no value"

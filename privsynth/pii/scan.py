@@ -42,7 +42,11 @@ _ALWAYS_IDENT = {
     "firstname",
     "lastname",
     "surname",
+    "surnames",
     "forename",
+    # A mother's maiden name is a surname and a classic account-recovery secret.
+    "maiden",
+    "patronymic",
     "ip",
     "mac",
 }

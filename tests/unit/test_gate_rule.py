@@ -133,7 +133,10 @@ def test_a_copy_is_refused_and_an_independent_sample_released_at_500_rows() -> N
     leaky.iloc[rows] = train.iloc[rng.choice(500, 25, replace=False)].to_numpy()
     refused = decide(run_checks(context(train, holdout, leaky), GATE), GATE)
     assert not refused.released
-    assert any(r.startswith("exact_match") for r in refused.reasons)
+    # 25 copies among 500 rows: beyond what 125 unseen rows let exact_match show on its own,
+    # and far beyond the near copies and too-close rows chance puts there.
+    assert any(r.startswith(("exact_match", "near_copy_share", "too_close_share"))
+               for r in refused.reasons), refused.reasons
 
 
 def test_power_is_computed_when_synthetic_rows_outnumber_training_rows() -> None:

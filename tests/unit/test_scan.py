@@ -210,8 +210,33 @@ def test_a_column_of_bare_surnames_is_an_identifier_whatever_its_name() -> None:
                        "plan": rng.choice(["basic", "premium", "family"], 500)})
     assert name_tokens("MothersMaidenName") == ["mothers", "maiden", "name"]
     assert _roles(df)["MothersMaidenName"].role == "identifier"
-    # Where the detector finds no person in bare surnames, the values still decide.
-    cols = _roles(df, FindsNothing())
-    assert cols["MothersMaidenName"].role == "identifier"
-    assert "mostly given names or surnames" in " ".join(cols["MothersMaidenName"].evidence)
+    # Where the detector finds no person in bare surnames and the name says nothing, the
+    # values still decide.
+    cols = _roles(df.rename(columns={"MothersMaidenName": "col_a"}), FindsNothing())
+    assert cols["col_a"].role == "identifier"
+    assert "mostly given names or surnames" in " ".join(cols["col_a"].evidence)
     assert cols["plan"].role != "identifier"
+
+
+def test_surnames_of_any_language_stored_without_accents_are_an_identifier() -> None:
+    # A mother's maiden name in Czech, French and Portuguese, as a database keeps it in ASCII.
+    from privsynth.pii.recognizers.names import fold
+
+    names = []
+    for locale, seed in (("cs_CZ", 1), ("fr_FR", 2), ("pt_PT", 3)):
+        fake = Faker(locale)
+        fake.seed_instance(seed)
+        names += [fold(fake.last_name()) for _ in range(200)]
+    assert any(n != fold(n) or "a" in n for n in names)  # the fold ran over real surnames
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"MothersMaiden": names, "ref": names,
+                       "plan": rng.choice(["basic", "premium", "family"], len(names))})
+    cols = _roles(df, FindsNothing())
+    # By its name ...
+    assert cols["MothersMaiden"].role == "identifier"
+    assert "maiden" in " ".join(cols["MothersMaiden"].evidence)
+    # ... and, under a name that says nothing, by its values.
+    assert cols["ref"].role == "identifier", cols["ref"].evidence
+    assert "surnames" in " ".join(cols["ref"].evidence)
+    assert cols["plan"].role != "identifier"
+    assert fold("Dvořák") == "Dvorak" and fold("Gonçalves") == "Goncalves"

@@ -39,6 +39,14 @@ def simultaneous(
     return shares, (float(np.max(shares - crit * se)), float(np.max(shares + crit * se)))
 
 
+def qi_subsets(ctx: CheckContext) -> list[tuple[str, ...]]:
+    """Subsets of up to three quasi-identifiers, singles and pairs first, at most 12."""
+    qis = [c for c in ctx.quasi_identifiers if c in ctx.train.columns]
+    return [
+        s for k in range(1, min(MAX_SUBSET_SIZE, len(qis)) + 1) for s in combinations(qis, k)
+    ][:MAX_SUBSETS]
+
+
 class DcrShareQuasi:
     name: ClassVar[str] = "dcr_share_qi"
     category: ClassVar[Category] = Category.PRIVACY
@@ -52,12 +60,9 @@ class DcrShareQuasi:
     )
 
     def compute(self, ctx: CheckContext) -> Measurement:
-        qis = [c for c in ctx.quasi_identifiers if c in ctx.train.columns]
-        if not qis:
+        subsets = qi_subsets(ctx)
+        if not subsets:
             raise NotApplicable("no quasi-identifier columns")
-        subsets = [
-            s for k in range(1, min(MAX_SUBSET_SIZE, len(qis)) + 1) for s in combinations(qis, k)
-        ][:MAX_SUBSETS]
         sets = [DistanceSet(ctx, subset, membership=False) for subset in subsets]
         indicators = np.column_stack([d.closer_indicators() for d in sets])
         shares, ci = simultaneous(indicators, sets[0].size_ratio, ctx.rng(6), ctx.bootstrap)

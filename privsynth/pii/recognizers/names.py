@@ -106,8 +106,19 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
         ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
     )
     surnames = _names(("last_names", "last_romanized_names"))
+    # Names are often stored without their accents ("Novakova", "Goncalves"): both spellings.
+    given |= {fold(n) for n in given}
+    surnames |= {fold(n) for n in surnames}
     common = COMMON_WORDS | _stop_words() | STREET_WORDS
     return frozenset(given - common), frozenset(surnames - common)
+
+
+def fold(word: str) -> str:
+    """The word without its accents: 'Dvořák' -> 'Dvorak', 'Gonçalves' -> 'Goncalves'."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _stop_words() -> frozenset[str]:

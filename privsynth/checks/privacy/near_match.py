@@ -1,0 +1,98 @@
+"""Near copies: synthetic rows equal to a training record on every column but one.
+
+A real record with one number nudged (age 47 -> 48) or one category swapped is still that
+person, and an attacker who links on the other columns finds them. Such a row is at a small
+but non-zero distance, which a distance average hardly notices; here it is an exact match
+once the changed column is left out. Per synthetic row: does some training record agree with
+it on all columns but one (any one)? The share is compared with the same share among unseen
+real people (holdout rows against the training rows, and each training row against the
+*other* training rows), which is what chance gives, by a score test on the counts
+(``tail.py``). Exact copies count too.
+
+Rows are compared as ``exact_match`` compares them (numbers to 6 decimals), each row's
+leave-one-column-out keys from a sum of per-column 64-bit hashes, so the test costs a few
+hash passes however large the table.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from privsynth.checks.base import CheckContext, Measurement, NotApplicable
+from privsynth.checks.privacy.tail import Excess
+from privsynth.schema import to_model_frame
+from privsynth.vocab import Category, Goal
+
+MIN_COLUMNS = 3
+
+
+def column_hashes(df: pd.DataFrame, ctx: CheckContext) -> np.ndarray:
+    """(rows, columns) 64-bit hashes of each cell, salted by its column."""
+    frame = to_model_frame(df, ctx.schema).round(6).astype(str)
+    out = np.empty(frame.shape, dtype=np.uint64)
+    for j, col in enumerate(frame.columns):
+        out[:, j] = pd.util.hash_pandas_object(
+            frame[col], index=False, hash_key=f"privsynth-{j:06d}"[:16]).to_numpy()
+    return out
+
+
+def leave_one_out_keys(hashes: np.ndarray) -> np.ndarray:
+    """(rows, columns) keys: key j of a row stands for the row without column j."""
+    with np.errstate(over="ignore"):
+        total = hashes.sum(axis=1, dtype=np.uint64)
+        return total[:, None] - hashes
+
+
+def near_matches(tested: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """Per tested row: does a training row share one of its leave-one-column-out keys?"""
+    hit = np.zeros(len(tested), dtype=bool)
+    for j in range(train.shape[1]):
+        hit |= np.isin(tested[:, j], train[:, j])
+    return hit
+
+
+def near_matches_within(train: np.ndarray) -> np.ndarray:
+    """Per training row: does another training row share one of its keys?"""
+    hit = np.zeros(len(train), dtype=bool)
+    for j in range(train.shape[1]):
+        _, inverse, counts = np.unique(train[:, j], return_inverse=True, return_counts=True)
+        hit |= counts[inverse.reshape(-1)] >= 2
+    return hit
+
+
+class NearMatch:
+    name: ClassVar[str] = "near_copy_share"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
+    threshold_key: ClassVar[str] = "max_too_close_excess"
+    explanation: ClassVar[str] = (
+        "Share of synthetic rows equal to a training record on every column but one (a real "
+        "person with one number nudged or one category swapped, or copied whole), minus the "
+        "share of unseen real people who agree that closely with a training record. 0 means "
+        "no more near copies than chance; the default policy refuses any excess the data "
+        "can show."
+    )
+
+    def compute(self, ctx: CheckContext) -> Measurement:
+        if ctx.train.shape[1] < MIN_COLUMNS:
+            raise NotApplicable(f"fewer than {MIN_COLUMNS} structured columns")
+        if len(ctx.holdout) == 0 or len(ctx.synthetic) == 0:
+            raise NotApplicable("no holdout or synthetic rows to compare")
+        train = leave_one_out_keys(column_hashes(ctx.train, ctx))
+        syn = near_matches(leave_one_out_keys(column_hashes(ctx.synthetic, ctx)), train)
+        hold = near_matches(leave_one_out_keys(column_hashes(ctx.holdout, ctx)), train)
+        loo = near_matches_within(train)
+        # For the power statement (checks/power.py): leaks planted into these rows.
+        ctx.cache["near_match"] = (syn, int(hold.sum() + loo.sum()), len(hold) + len(loo))
+        excess = Excess(int(syn.sum()), len(syn), int(hold.sum() + loo.sum()),
+                        len(hold) + len(loo))
+        return Measurement(
+            excess.value, excess.ci(),
+            {**excess.as_dict(), "holdout_share": round(float(hold.mean()), 6),
+             "train_leave_one_out_share": round(float(loo.mean()), 6),
+             "interval": "Newcombe score interval (Wilson bounds per share)"},
+            bound=excess.lower,
+        )

@@ -1,0 +1,85 @@
+"""Too-close share: synthetic rows nearer a training record than unseen real people get.
+
+A fresh person's distance to their nearest training record is what chance gives. Its low
+tail (the 1% and 0.1% quantiles) is the reference: an ideal generator puts about that share
+of its rows there, a generator that copies or nudges a few real records puts those records
+there on top. The share is an excess over the reference's own, judged by a score test on the
+counts (``tail.py``), so 1% copied rows are a count far beyond chance even where they hardly
+move an average such as the DCR share.
+
+The reference is every unseen real row's distance to the training rows, and every training
+row's distance to the *other* training rows (leave-one-out): both are a population row's
+distance to a training set of the same size, and together they give the tail five times the
+rows the holdout alone would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+import numpy as np
+
+from privsynth.checks.base import CheckContext, Measurement
+from privsynth.checks.privacy.distances import DistanceSet, shared_distances
+from privsynth.checks.privacy.tail import Worst, tail_cut, tail_excess, worst_of
+from privsynth.metrics.distance import cross_nearest
+from privsynth.vocab import Category, Goal
+
+QUANTILES = (0.01, 0.001)
+# The last real rows' reference distances, by a digest of their encoding (a few entries).
+_REFERENCE_MEMO: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def reference_distances(d: DistanceSet, ctx: CheckContext) -> np.ndarray:
+    """Holdout-to-train and leave-one-out train-to-train nearest distances."""
+    key = (hashlib.sha256(d.train.tobytes() + d.holdout.tobytes()).hexdigest(),
+           d.train.shape, d.holdout.shape)
+    if key not in _REFERENCE_MEMO:
+        hold = cross_nearest(d.holdout, d.train, 1, 0, d.n_columns, ctx.engine,
+                             ctx.chunk_rows)[0][:, 0]
+        # Each training row's two nearest training rows: itself first, so the second is its
+        # nearest other row (an equal row is at 0, as it should be).
+        loo = cross_nearest(d.train, d.train, 2, 0, d.n_columns, ctx.engine,
+                            ctx.chunk_rows)[0][:, -1]
+        if len(_REFERENCE_MEMO) >= 16:
+            _REFERENCE_MEMO.clear()
+        _REFERENCE_MEMO[key] = np.concatenate([hold, loo])
+    return _REFERENCE_MEMO[key]
+
+
+def too_close(d: DistanceSet, ctx: CheckContext,
+              quantiles: tuple[float, ...] = QUANTILES) -> tuple[Worst, dict[str, float]]:
+    """The excess at each quantile, and each quantile's cut."""
+    reference = reference_distances(d, ctx)
+    tested = d.syn_to_train[:, 0]
+    pairs = [(f"q{q:g}", tail_excess(tested, reference, q)) for q in quantiles]
+    cuts = {f"q{q:g}": round(tail_cut(reference, q), 6) for q in quantiles}
+    return worst_of(pairs), cuts
+
+
+def measurement(worst: Worst, details: dict[str, Any]) -> Measurement:
+    return Measurement(worst.value, worst.ci(),
+                       {"worst": worst.label, "by_cut": worst.details(), **details,
+                        "interval": "Newcombe score interval, simultaneous over the cuts"},
+                       bound=worst.bound)
+
+
+class TooClose:
+    name: ClassVar[str] = "too_close_share"
+    category: ClassVar[Category] = Category.PRIVACY
+    goal: ClassVar[Goal] = Goal.AT_MOST
+    threshold_key: ClassVar[str] = "max_too_close_excess"
+    explanation: ClassVar[str] = (
+        "Share of synthetic rows nearer a training record than 99% (and 99.9%) of unseen real "
+        "people are, minus the share of unseen people that close: the tail where a few copied "
+        "or nudged real records hide. 0 means no more rows sit on top of training records "
+        "than chance puts there; the default policy refuses any excess the data can show."
+    )
+
+    def compute(self, ctx: CheckContext) -> Measurement:
+        d = shared_distances(ctx)
+        worst, cuts = too_close(d, ctx)
+        # For the power statement (checks/power.py): leaks planted into these rows.
+        ctx.cache["too_close"] = (d.syn_to_train[:, 0], reference_distances(d, ctx))
+        return measurement(worst, {"cuts": cuts, "reference_rows": worst.excesses[0].n0})
