@@ -168,10 +168,9 @@ def _nudged(rows: pd.DataFrame, meta: TableMetadata, rng: np.random.Generator,
             step = 1.0 if meta.schema[col].kind == "integer" else \
                 0.001 * (float(values.max() - values.min()) or 1.0)
             sign = rng.choice([-1.0, 1.0], len(rows_j))
-            moved = values.to_numpy()
+            moved = values.to_numpy(dtype="float64", na_value=np.nan)
             moved[rows_j] = moved[rows_j] + sign * step
-            out[col] = moved.astype(out[col].dtype) if meta.schema[col].kind == "integer" \
-                else moved
+            out[col] = pd.Series(moved, index=out.index).astype(out[col].dtype)
         else:
             levels = out[col].dropna().unique()
             if len(levels) < 2:
@@ -191,7 +190,7 @@ def synthetic_of(kind: str, train: pd.DataFrame, holdout: pd.DataFrame,
         return independent
     if kind == "copy":
         return train
-    if kind.split("_")[0] in ("copied", "near", "swap", "jitter"):
+    if kind != "near_copy" and kind.split("_")[0] in ("copied", "near", "swap", "jitter"):
         what, percent = kind.split("_")
         k = max(1, int(round(float(percent) / 100 * len(independent))))
         leaked = train.iloc[rng.choice(len(train), k, replace=False)]

@@ -105,7 +105,8 @@ class GateConfig:
     max_utility_gap: float
     min_text_length_similarity: float
     min_text_vocabulary_similarity: float
-    max_text_memorization_share: float
+    max_text_memorization_excess: float
+    max_text_retelling_excess: float
     max_text_fallback_share: float
     max_text_detection_auc: float
     not_applicable_ok: list[str] = field(default_factory=list)
@@ -250,7 +251,8 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "gate.max_utility_gap": (0.0, 1.0),
     "gate.min_text_length_similarity": (0.0, 1.0),
     "gate.min_text_vocabulary_similarity": (0.0, 1.0),
-    "gate.max_text_memorization_share": (0.0, 1.0),
+    "gate.max_text_memorization_excess": (0.0, 1.0),
+    "gate.max_text_retelling_excess": (0.0, 1.0),
     "gate.max_text_fallback_share": (0.0, 1.0),
     "gate.max_text_detection_auc": (0.5, 1.0),
 }
@@ -305,8 +307,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _merge(base: dict[str, Any], user: dict[str, Any], prefix: str) -> None:
     for key, value in user.items():
         dotted = f"{prefix}{key}"
-        if dotted == "gate.judge_upper_ci":
-            raise ConfigError(_RENAMED_UPPER_CI)
+        if dotted in _RENAMED:
+            raise ConfigError(_RENAMED[dotted])
         if key not in base:
             raise ConfigError(f"unknown config key '{dotted}'; see the README for valid keys")
         if isinstance(base[key], dict) and isinstance(value, dict) and key not in _FREE_TABLES:
@@ -315,10 +317,17 @@ def _merge(base: dict[str, Any], user: dict[str, Any], prefix: str) -> None:
             base[key] = value
 
 
-_RENAMED_UPPER_CI = (
-    "config key 'gate.judge_upper_ci' was replaced by gate.rule: \"upper_ci\" for true, "
-    "\"value\" for false, \"leak_evidence\" for the default rule"
-)
+_RENAMED = {
+    "gate.judge_upper_ci": (
+        "config key 'gate.judge_upper_ci' was replaced by gate.rule: \"upper_ci\" for true, "
+        "\"value\" for false, \"leak_evidence\" for the default rule"
+    ),
+    "gate.max_text_memorization_share": (
+        "config key 'gate.max_text_memorization_share' was replaced by "
+        "gate.max_text_memorization_excess: the share beyond the holdout's own (about 0.05), "
+        "so a share of 0.15 is an excess of 0.10"
+    ),
+}
 
 # Tables whose keys are user data (column names, synthesizer parameters), not schema.
 _FREE_TABLES = {"roles", "params", "columns", "domains"}
@@ -345,8 +354,8 @@ def _build(cls: type[T], raw: Any, prefix: str) -> T:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     for key in raw:
-        if f"{prefix}{key}" == "gate.judge_upper_ci":
-            raise ConfigError(_RENAMED_UPPER_CI)
+        if f"{prefix}{key}" in _RENAMED:
+            raise ConfigError(_RENAMED[f"{prefix}{key}"])
         if key not in names:
             raise ConfigError(f"unknown config key '{prefix}{key}'; see the README for valid keys")
     values: dict[str, Any] = {}

@@ -24,7 +24,8 @@ from privsynth import seeds
 from privsynth.checks.base import FAIL, NOT_APPLICABLE, PASS, CheckContext, CheckResult
 from privsynth.checks.judge import judge
 from privsynth.checks.privacy.exact_match import ExactMatch, excess_of, row_keys
-from privsynth.checks.privacy.tail import Excess, tail_excess, worst_of
+from privsynth.checks.privacy.near_match import near_copy_excess
+from privsynth.checks.privacy.tail import tail_excess, worst_of
 from privsynth.checks.privacy.too_close import QUANTILES
 from privsynth.config import GateConfig
 from privsynth.seeds import Stream
@@ -51,8 +52,9 @@ def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: lis
 
     * ``exact``: training rows in place of synthetic rows (exact_match, near_copy_share,
       and too_close_share at distance 0);
-    * ``near``: training rows with one column changed (near_copy_share, which sees them by
-      construction; the distance checks may add refusals, so this is a lower bound).
+    * ``near``: training rows with one column changed, a random one (near_copy_share,
+      which sees them by construction; the distance checks may add refusals, so this is a
+      lower bound).
     """
     syn = row_keys(ctx.synthetic, ctx)
     train = row_keys(ctx.train, ctx)
@@ -80,10 +82,13 @@ def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: lis
                            gate.max_ims_excess, gate.rule, z, excess.lower).status == FAIL
             if near is not None and not refuse:
                 hits = near[0].copy()
-                hits[replaced] = True
-                e = Excess(int(hits.sum()), n, near[1], near[2])
-                refuse = judge(Goal.AT_MOST, Category.PRIVACY, e.value, e.ci(),
-                               gate.max_too_close_excess, gate.rule, z, e.lower).status == FAIL
+                if kind == "exact":  # a copy agrees on every column
+                    hits[replaced] = True
+                else:  # one column changed, at random: it agrees on all the others
+                    hits[replaced, rng.integers(hits.shape[1], size=k)] = True
+                w = near_copy_excess(hits, near[1], near[2])
+                refuse = judge(Goal.AT_MOST, Category.PRIVACY, w.value, w.ci(),
+                               gate.max_too_close_excess, gate.rule, z, w.bound).status == FAIL
             if close is not None and kind == "exact" and not refuse:
                 d = close[0].copy()
                 d[replaced] = 0.0

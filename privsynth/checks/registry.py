@@ -45,6 +45,7 @@ from privsynth.checks.text.detection import TextDetection
 from privsynth.checks.text.fallbacks import TextFallbacks
 from privsynth.checks.text.length import TextLength
 from privsynth.checks.text.memorization import TextMemorization
+from privsynth.checks.text.retelling import TextRetelling
 from privsynth.checks.text.vocabulary import TextVocabulary
 from privsynth.config import GateConfig
 from privsynth.vocab import Category, Goal, Status
@@ -70,6 +71,7 @@ DEFAULT_CHECKS: tuple[type[Check], ...] = (
     PiiReplay,
     Canaries,
     TextMemorization,
+    TextRetelling,
     ColumnShapes,
     ColumnPairTrends,
     Detection,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from privsynth import seeds
+from privsynth.metrics.retelling import Retelling
 from privsynth.seeds import Stream
 from privsynth.text.exemplars import LONG_NUMBER_RE, MASK, SENTENCE_END_RE
 from privsynth.text.prompts import INJECTION_RE
@@ -150,9 +151,11 @@ class OutputFilter:
     the repairs that save a long text instead of regenerating it."""
 
     def __init__(self, ngrams: NgramIndex, nearest: NearestReal, min_texts: int,
-                 number_mark: str | None = MASK) -> None:
+                 number_mark: str | None = MASK, retelling: Retelling | None = None) -> None:
         self.ngrams = ngrams
         self.nearest = nearest
+        # Real texts a generated text may not retell (word by word, masks aside).
+        self.retelling = retelling
         self.min_texts = min_texts
         # What a number the model wrote becomes: the mask, where the real texts carry masks
         # (complaint narratives); otherwise fresh digits of its shape, as a mask in a column
@@ -213,4 +216,6 @@ class OutputFilter:
         sim, allowed = self.nearest.closest(text)
         if sim > allowed + 1e-6:
             return "too_close_to_real"
+        if self.retelling is not None and self.retelling.retells(text):
+            return "retells_real"
         return None

@@ -19,6 +19,7 @@ from privsynth import seeds
 from privsynth.config import TextConfig
 from privsynth.engine.worker import cached
 from privsynth.errors import ConfigError, NotFittedError
+from privsynth.metrics.retelling import Retelling
 from privsynth.pii.detect import PiiDetector
 from privsynth.pii.fakes import IdentifierFaker, Persona
 from privsynth.pii.spans import PLACEHOLDER_RE, non_overlapping
@@ -187,7 +188,7 @@ class TextSynthesizer:
         self.filter_ = OutputFilter(
             self.ngrams_,
             NearestReal(cfg.max_nearest_similarity, self.seed).fit(nonempty_learned), k,
-            MASK if masked else None,
+            MASK if masked else None, Retelling().fit(nonempty_learned),
         )
         self.association_ = (
             Association(None, {}, "private") if self.private
