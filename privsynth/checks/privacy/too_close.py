@@ -1,7 +1,7 @@
 """Too-close share: synthetic rows nearer a training record than unseen real people get.
 
 A fresh person's distance to their nearest training record is what chance gives. Its low
-tail (the 1% and 0.1% quantiles) is the reference: an ideal generator puts about that share
+tail (the 5%, 1% and 0.1% quantiles) is the reference: an ideal generator puts about that share
 of its rows there, a generator that copies or nudges a few real records puts those records
 there on top. The share is an excess over the reference's own, judged by a score test on the
 counts (``tail.py``), so 1% copied rows are a count far beyond chance even where they hardly
@@ -26,7 +26,7 @@ from privsynth.checks.privacy.tail import Worst, tail_cut, tail_excess, worst_of
 from privsynth.metrics.distance import cross_nearest
 from privsynth.vocab import Category, Goal
 
-QUANTILES = (0.01, 0.001)
+QUANTILES = (0.05, 0.01, 0.001)
 # The last real rows' reference distances, by a digest of their encoding (a few entries).
 _REFERENCE_MEMO: dict[tuple[Any, ...], np.ndarray] = {}
 
@@ -71,7 +71,7 @@ class TooClose:
     goal: ClassVar[Goal] = Goal.AT_MOST
     threshold_key: ClassVar[str] = "max_too_close_excess"
     explanation: ClassVar[str] = (
-        "Share of synthetic rows nearer a training record than 99% (and 99.9%) of unseen real "
+        "Share of synthetic rows nearer a training record than 95%, 99% or 99.9% of unseen real "
         "people are, minus the share of unseen people that close: the tail where a few copied "
         "or nudged real records hide. 0 means no more rows sit on top of training records "
         "than chance puts there; the default policy refuses any excess the data can show."
