@@ -13,7 +13,13 @@ default, each in its own process:
 The holdout (20%, the pipeline's seeded split) never reaches a synthesizer. DP noise cannot
 be seeded, so DP rows vary from run to run; the README quotes one run.
 
+With ``--table bank`` it runs on a generated bank-marketing-like table (``bank.py``: 6,000
+training rows, heavy-tailed numbers, a rare positive class ``y``), and ``--uniform-bins``
+adds dp-mst at each epsilon with values drawn uniformly inside their bins (the sampling before
+within-bin shapes were kept), side by side.
+
 Usage: python benchmarks/bench_dp.py [--epsilons 0.5,1,3,10] [--aim] [--rows N]
+       [--table adult|bank] [--uniform-bins]
 """
 
 from __future__ import annotations
@@ -82,7 +88,30 @@ def _privacy(train: pd.DataFrame, holdout: pd.DataFrame, syn: pd.DataFrame) -> d
             for r in results if r.name in CHECKS}
 
 
-def _job(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
+def _split(table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import bench_structured as bs
+
+    if table == "adult":
+        return bs._split()
+    from bank import bank
+
+    from privsynth.split import split_holdout
+
+    bs.TARGET = "y"
+    return split_holdout(bank(), 0.2, SEED)
+
+
+def _uniform_inside_bins(model: Any) -> None:
+    """Drop the within-bin shapes of a fitted dp model (the sampling they replaced)."""
+    import dataclasses
+
+    inner = model.model_
+    inner.bins_ = {c: dataclasses.replace(b, grid=None, weights=None)
+                   for c, b in inner.bins_.items()}
+
+
+def _job(kind: str, epsilon: float | None, rows: int | None,
+         table: str = "adult") -> dict[str, Any]:
     warnings.simplefilter("ignore")
     import bench_structured as bs
 
@@ -91,7 +120,9 @@ def _job(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
     from privsynth.pii.stage import metadata_of
     from privsynth.tabular.structured import StructuredSynthesizer
 
-    train, holdout = bs._split()
+    uniform = kind.endswith("+uniform")
+    kind = kind.removesuffix("+uniform")
+    train, holdout = _split(table)
     if rows:
         train = train.head(rows)
     start = time.perf_counter()
@@ -107,6 +138,8 @@ def _job(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
         modelled = metadata_of(scan, cfg).modelled
         model = StructuredSynthesizer(cfg.tabular, SEED, cfg.dp).fit(train[modelled],
                                                                       scan.schema)
+        if uniform:
+            _uniform_inside_bins(model)
         syn = model.sample(len(train), SEED)
         dp = model.describe().get("differential_privacy")
         if dp:
@@ -115,7 +148,9 @@ def _job(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     cols = [c for c in train.columns if c in syn.columns]  # identifiers are never modelled
     train, holdout, syn = train[cols], holdout[cols], syn[cols]
-    out = {"synthesizer": kind, "epsilon": epsilon, "fit_sample_seconds": round(seconds, 1),
+    one_way = {c: round(v, 4) for c, v in _one_way(train, syn).items()}
+    out = {"synthesizer": kind + ("+uniform" if uniform else ""), "epsilon": epsilon,
+           "tv_1way_by_column": one_way, "fit_sample_seconds": round(seconds, 1),
            "peak_rss_mb": round(bs._peak_mb()), **bs._quality(train, syn),
            "tstr_accuracy": round(bs.tstr(syn, holdout), 4), **marginal_errors(train, syn),
            **_privacy(train, holdout, syn), **extra}
@@ -124,9 +159,19 @@ def _job(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
     return out
 
 
-def _in_process(kind: str, epsilon: float | None, rows: int | None) -> dict[str, Any]:
+def _one_way(real: pd.DataFrame, syn: pd.DataFrame) -> dict[str, float]:
+    r, s = _codes(real, real), _codes(real, syn[real.columns])
+    out = {}
+    for c in r.columns:
+        p, q = r[c].value_counts(normalize=True), s[c].value_counts(normalize=True)
+        out[c] = float(0.5 * p.subtract(q, fill_value=0).abs().sum())
+    return out
+
+
+def _in_process(kind: str, epsilon: float | None, rows: int | None,
+                table: str = "adult") -> dict[str, Any]:
     with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_job, (kind, epsilon, rows))
+        return pool.apply(_job, (kind, epsilon, rows, table))
 
 
 def main() -> None:
@@ -134,25 +179,32 @@ def main() -> None:
     parser.add_argument("--epsilons", default="0.5,1,3,10")
     parser.add_argument("--aim", action="store_true", help="also dp-aim at epsilon 1")
     parser.add_argument("--rows", type=int, default=None, help="cap the training rows")
+    parser.add_argument("--table", default="adult", choices=("adult", "bank"))
+    parser.add_argument("--uniform-bins", action="store_true",
+                        help="also dp-mst with values drawn uniformly inside their bins")
     args = parser.parse_args()
     from adult import load_adult
 
-    _, source = load_adult()
+    source = load_adult()[1] if args.table == "adult" else \
+        "generated bank-marketing-like table (benchmarks/bank.py, 7,500 rows)"
     epsilons = [float(e) for e in args.epsilons.split(",")]
     print(f"input: {source}; dp-mst at epsilon {epsilons}, delta = 1/n^2", flush=True)
     jobs: list[tuple[str, float | None]] = [
         ("sdv_gaussian_copula", None), ("gaussian_copula", None),
-        *[("dp-mst", e) for e in epsilons], *([("dp-aim", 1.0)] if args.aim else []),
+        *[("dp-mst", e) for e in epsilons],
+        *([("dp-mst+uniform", e) for e in epsilons] if args.uniform_bins else []),
+        *([("dp-aim", 1.0)] if args.aim else []),
     ]
     rows = []
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
+    name = "dp.json" if args.table == "adult" else f"dp_{args.table}.json"
     for kind, eps in jobs:
-        row = _in_process(kind, eps, args.rows)
+        row = _in_process(kind, eps, args.rows, args.table)
         print(f"  {kind} eps={eps}: {row['fit_sample_seconds']} s", flush=True)
         rows.append(row)
         # Written after every job, so a long run that is stopped keeps what it measured.
-        (out / "dp.json").write_text(json.dumps(
+        (out / name).write_text(json.dumps(
             {"data": source, "seed": SEED, "rows": rows, "complete": False}, indent=2,
             default=str))
     trtr = rows[0]["trtr_accuracy"]
@@ -169,7 +221,11 @@ def main() -> None:
               f"{r['peak_rss_mb']:>6}")
     print(f" TRTR accuracy (real train -> holdout): {trtr}")
     result = {"data": source, "seed": SEED, "rows": rows, "complete": True}
-    (out / "dp.json").write_text(json.dumps(result, indent=2, default=str))
+    (out / name).write_text(json.dumps(result, indent=2, default=str))
+    worst = {r["synthesizer"]: max(r["tv_1way_by_column"].items(), key=lambda kv: kv[1])
+             for r in rows}
+    for synth, (col, tv) in worst.items():
+        print(f" {synth}: largest 1-way TV {tv} ({col})")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ class Decision:
 
 # The checks a DP guarantee answers for: disclosure through the modelled columns.
 DP_COVERED = frozenset({
-    "exact_match", "near_copy_share", "too_close_share", "too_close_share_qi", "mia_tpr_low_fpr",
+    "exact_match", "near_copy_share", "too_close_share", "mia_tpr_low_fpr",
     "dcr_share", "dcr_share_qi", "nndr_share", "mia_auc", "mia_auc_outliers",
     "mia_auc_domias", "singling_out_risk", "linkability_risk", "inference_risk",
     "cap_disclosure", "leak_power",

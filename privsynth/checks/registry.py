@@ -40,7 +40,6 @@ from privsynth.checks.privacy.nndr import NndrShare
 from privsynth.checks.privacy.pii_replay import PiiReplay
 from privsynth.checks.privacy.singling_out import SinglingOut
 from privsynth.checks.privacy.too_close import TooClose
-from privsynth.checks.privacy.too_close_qi import TooCloseQuasi
 from privsynth.checks.text.detection import TextDetection
 from privsynth.checks.text.fallbacks import TextFallbacks
 from privsynth.checks.text.length import TextLength
@@ -58,7 +57,6 @@ DEFAULT_CHECKS: tuple[type[Check], ...] = (
     TooClose,
     DcrShare,
     DcrShareQuasi,
-    TooCloseQuasi,
     NndrShare,
     MiaDistance,
     MiaTpr,

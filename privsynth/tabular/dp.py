@@ -36,7 +36,7 @@ from privsynth import seeds
 from privsynth.errors import ConfigError, NotFittedError
 from privsynth.schema import ColumnSchema, from_model_frame, to_model_frame
 from privsynth.seeds import Stream
-from privsynth.tabular.dp_bins import MISSING, Bins, private_edges, public_grid
+from privsynth.tabular.dp_bins import MISSING, Bins, private_histogram, public_grid
 
 logger = logging.getLogger(__name__)
 
@@ -239,8 +239,9 @@ class DpSynthesizer:
             kind = self.schema_[c].kind
             grid = public_grid(kind, self.bounds.get(c, (None, None)))
             x = frame[c].to_numpy(dtype=float)
-            edges = private_edges(dp, x[np.isfinite(x)], grid, self.bins, per_column)
-            self.bins_[c] = Bins(edges, kind != "float")
+            edges, counts = private_histogram(dp, x[np.isfinite(x)], grid, self.bins,
+                                              per_column)
+            self.bins_[c] = Bins(edges, kind != "float", np.asarray(grid, float), counts)
 
         # 2. Encode: number columns become bin codes with the missing code last.
         data, keys = self._encode(frame, cols)

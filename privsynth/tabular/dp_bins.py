@@ -40,12 +40,21 @@ def public_grid(kind: str, bounds: tuple[float | None, float | None]) -> np.ndar
 def private_edges(
     dp: Any, x: np.ndarray, grid: np.ndarray, bins: int, rho: float
 ) -> np.ndarray:
+    """``private_histogram``'s edges alone."""
+    return private_histogram(dp, x, grid, bins, rho)[0]
+
+
+def private_histogram(
+    dp: Any, x: np.ndarray, grid: np.ndarray, bins: int, rho: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Bin edges from an OpenDP Gaussian histogram of ``x`` over the public ``grid``.
 
     Bucket i holds values in (grid[i-1], grid[i]] (values beyond the grid fall in the end
     buckets). Noisy counts that pure noise could reach are treated as empty; the edges are
     the grid points where the cleaned cumulative count crosses 0, 1/bins, ..., 1. Only the
-    noisy counts are read, so the edges are post-processing of a rho-zCDP release."""
+    noisy counts are read, so the edges are post-processing of a rho-zCDP release. Returns
+    the edges and the cleaned noisy count of every grid bucket: the shape of the column
+    inside each bin, which sampling follows at no further cost to the budget."""
     grid = np.asarray(grid, float)
     index = np.clip(np.searchsorted(grid, x, side="left"), 0, len(grid) - 1)
     categories = list(range(len(grid)))
@@ -66,12 +75,12 @@ def private_edges(
     counts = np.where(noisy > z * sigma, noisy, 0.0)
     if counts.sum() <= 0:  # nothing clears the noise: one bin over the busiest bucket
         top = int(np.argmax(noisy))
-        return np.unique(grid[max(top - 1, 0) : top + 1])
+        return np.unique(grid[max(top - 1, 0) : top + 1]), counts
     cdf = np.cumsum(counts) / counts.sum()
     first = int(np.argmax(counts > 0))
     lo = grid[max(first - 1, 0)]
     picks = [lo] + [grid[int(np.searchsorted(cdf, q))] for q in np.linspace(0, 1, bins + 1)[1:]]
-    return np.unique(np.asarray(picks, float))
+    return np.unique(np.asarray(picks, float)), counts
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,12 @@ class Bins:
 
     values: np.ndarray
     integer: bool
+    # The public grid and the cleaned noisy count of each of its buckets ((grid[i-1],
+    # grid[i]]); a value drawn inside a bin picks a bucket by these counts, then a point in
+    # it. Without them, a bin is drawn uniformly (a heavy tail then lost its shape inside
+    # its wide bins: a call duration's marginal was off by 0.23 in total variation).
+    grid: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -109,6 +124,8 @@ class Bins:
         right = v[np.minimum((c + 1) // 2, len(v) - 1)]
         vals = np.where(point, v[np.minimum(c // 2, len(v) - 1)], 0.0)
         gap = ~point
+        if self.grid is not None and self.weights is not None and gap.any():
+            left[gap], right[gap] = self._bucket(left[gap], right[gap], rng)
         if self.integer:
             # Integers strictly inside the gap; a gap with none falls back to its left edge.
             lo_i, hi_i = np.floor(left[gap]) + 1, np.ceil(right[gap]) - 1
@@ -118,3 +135,22 @@ class Bins:
             vals[gap] = left[gap] + rng.random(int(gap.sum())) * (right[gap] - left[gap])
         out[have] = vals
         return out
+
+    def _bucket(self, left: np.ndarray, right: np.ndarray,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Narrow each gap (left, right) to one grid bucket inside it, drawn by the cleaned
+        noisy counts; a gap whose buckets all cleared to zero stays whole."""
+        assert self.grid is not None and self.weights is not None
+        grid, weights = self.grid, self.weights
+        lo_out, hi_out = left.copy(), right.copy()
+        first = np.searchsorted(grid, left, side="right")  # buckets (grid[i-1], grid[i]]
+        last = np.searchsorted(grid, right, side="left")
+        for a, b in set(zip(first.tolist(), last.tolist(), strict=True)):
+            rows = np.flatnonzero((first == a) & (last == b))
+            w = weights[a : b + 1]
+            if b < a or w.sum() <= 0:
+                continue
+            pick = a + rng.choice(len(w), size=len(rows), p=w / w.sum())
+            lo_out[rows] = np.maximum(grid[np.maximum(pick - 1, 0)], left[rows])
+            hi_out[rows] = np.minimum(grid[pick], right[rows])
+        return lo_out, hi_out

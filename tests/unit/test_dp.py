@@ -113,6 +113,23 @@ def test_bins_keep_point_masses_and_decode_inside_their_bin() -> None:
     assert 0 in grid and np.all(np.diff(grid) > 0)
 
 
+def test_a_wide_bin_is_drawn_in_the_shape_its_noisy_grid_counts_show() -> None:
+    # A heavy tail: one bin (10, 1000) over grid buckets whose counts fall off tenfold.
+    grid = np.array([0.0, 10.0, 100.0, 1000.0])
+    weights = np.array([0.0, 0.0, 900.0, 100.0])
+    shaped = Bins(np.array([10.0, 1000.0]), integer=False, grid=grid, weights=weights)
+    plain = Bins(np.array([10.0, 1000.0]), integer=False)
+    codes = np.ones(20_000, dtype=np.int64)  # the gap between the two edges
+    x = shaped.decode(codes, np.random.default_rng(1))
+    assert np.all((x > 10) & (x < 1000))
+    assert abs(np.mean(x <= 100) - 0.9) < 0.02  # the grid's shape, not the gap's width
+    assert np.mean(plain.decode(codes, np.random.default_rng(1)) <= 100) < 0.15
+    # Buckets that all cleared to zero leave the gap whole.
+    empty = Bins(np.array([10.0, 1000.0]), False, grid, np.zeros(4))
+    y = empty.decode(codes, np.random.default_rng(1))
+    assert np.all((y > 10) & (y < 1000)) and np.mean(y <= 100) < 0.15
+
+
 def test_budget_split_check_mirrors_opendp() -> None:
     # 0.0174015 is a budget OpenDP 0.16's MST refused on 15 columns; 0.0174009 it accepted.
     assert not _mst_split_ok(0.0174015, 15)

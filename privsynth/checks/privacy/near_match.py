@@ -6,8 +6,8 @@ but non-zero distance, which a distance average hardly notices; here it is an ex
 once the changed column is left out. Per synthetic row: does some training record agree with
 it on all columns but one (any one)? The share is compared with the same share among unseen
 real people (holdout rows against the training rows, and each training row against the
-*other* training rows), which is what chance gives, by a score test on the counts
-(``tail.py``). Exact copies count too.
+*other* training rows, each counted half as such matches come in pairs), which is what
+chance gives, by a score test on the counts (``tail.py``). Exact copies count too.
 
 Rows are compared as ``exact_match`` compares them (numbers to 6 decimals), each row's
 leave-one-column-out keys from a sum of per-column 64-bit hashes, so the test costs a few
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from privsynth.checks.base import CheckContext, Measurement, NotApplicable
-from privsynth.checks.privacy.tail import Excess, Worst, worst_of
+from privsynth.checks.privacy.tail import Excess, Worst, reference_weights, worst_of
 from privsynth.schema import to_model_frame
 from privsynth.vocab import Category, Goal
 
@@ -60,12 +60,14 @@ def near_matches_within(train: np.ndarray) -> np.ndarray:
     return np.column_stack(out)
 
 
-def near_copy_excess(hits: np.ndarray, reference: np.ndarray, columns: list[str]) -> Worst:
-    """Per left-out column, the synthetic rows' share against the reference's, judged
-    together (a column every real row shares with many others, such as a continuous one
-    left out of a table of categories, matches by chance; the others do not)."""
+def near_copy_excess(hits: np.ndarray, reference: np.ndarray, weights: np.ndarray,
+                     columns: list[str]) -> Worst:
+    """Per left-out column, the synthetic rows' share against the reference's (each
+    reference row at its weight), judged together (a column every real row shares with many
+    others, such as a continuous one left out of a table of categories, matches by chance;
+    the others do not)."""
     return worst_of([(col, Excess(int(hits[:, j].sum()), len(hits),
-                                  int(reference[:, j].sum()), len(reference)))
+                                  float(weights[reference[:, j]].sum()), float(weights.sum())))
                      for j, col in enumerate(columns)])
 
 
@@ -90,11 +92,14 @@ class NearMatch:
         train = leave_one_out_keys(column_hashes(ctx.train, ctx))
         syn = near_matches(leave_one_out_keys(column_hashes(ctx.synthetic, ctx)), train)
         hold = near_matches(leave_one_out_keys(column_hashes(ctx.holdout, ctx)), train)
-        reference = np.vstack([hold, near_matches_within(train)])
+        within = near_matches_within(train)
+        reference = np.vstack([hold, within])
+        # Matches within the training rows come in pairs: each counts half (tail.py).
+        weights = reference_weights(len(hold), len(within))
         columns = list(ctx.train.columns)
-        worst = near_copy_excess(syn, reference, columns)
+        worst = near_copy_excess(syn, reference, weights, columns)
         # For the power statement (checks/power.py): leaks planted into these rows.
-        ctx.cache["near_match"] = (syn, reference, columns)
+        ctx.cache["near_match"] = (syn, reference, weights, columns)
         return Measurement(
             worst.value, worst.ci(),
             {"worst_left_out_column": worst.label, "by_left_out_column": worst.details(),

@@ -48,10 +48,10 @@ class Excess:
     The reference share is mapped through ``chance_of(., ratio)`` (``ratio`` 1: itself), for a
     reference that is smaller than what the tested rows were compared with."""
 
-    k: int
-    n: int
-    k0: int
-    n0: int
+    k: float
+    n: float
+    k0: float
+    n0: float
     ratio: float = 1.0
 
     @property
@@ -81,8 +81,8 @@ class Excess:
         return (self.lower(Z95), self.upper(Z95))
 
     def as_dict(self) -> dict[str, float]:
-        return {"hits": self.k, "rows": self.n, "reference_hits": self.k0,
-                "reference_rows": self.n0, "share": round(self.share, 6),
+        return {"hits": self.k, "rows": self.n, "reference_hits": round(self.k0, 2),
+                "reference_rows": round(self.n0, 2), "share": round(self.share, 6),
                 "expected": round(self.expected, 6), "excess": round(self.value, 6)}
 
 
@@ -98,11 +98,26 @@ def tail_cut(reference: np.ndarray, q: float) -> float:
     return float(np.quantile(reference, q, method="inverted_cdf"))
 
 
-def tail_excess(tested: np.ndarray, reference: np.ndarray, q: float) -> Excess:
-    """Tested rows at or below the reference's ``q`` quantile, against the reference's own."""
+# A training row's nearest other training row is, as often as not, one whose own nearest is
+# that row: leave-one-out hits come in pairs, so their count varies twice as much as
+# independent rows' would. Each counts half, which keeps the share and gives its variance.
+LEAVE_ONE_OUT_WEIGHT = 0.5
+
+
+def reference_weights(holdout_rows: int, train_rows: int) -> np.ndarray:
+    """Weights of a reference of holdout rows followed by leave-one-out training rows."""
+    return np.concatenate([np.ones(holdout_rows),
+                           np.full(train_rows, LEAVE_ONE_OUT_WEIGHT)])
+
+
+def tail_excess(tested: np.ndarray, reference: np.ndarray, q: float,
+                weights: np.ndarray | None = None) -> Excess:
+    """Tested rows at or below the reference's ``q`` quantile, against the reference's own
+    (each reference row counted at its weight)."""
     cut = tail_cut(reference, q)
-    return Excess(int((tested <= cut).sum()), len(tested), int((reference <= cut).sum()),
-                  len(reference))
+    w = np.ones(len(reference)) if weights is None else weights
+    return Excess(int((tested <= cut).sum()), len(tested), float(w[reference <= cut].sum()),
+                  float(w.sum()))
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ move an average such as the DCR share.
 
 The reference is every unseen real row's distance to the training rows, and every training
 row's distance to the *other* training rows (leave-one-out): both are a population row's
-distance to a training set of the same size, and together they give the tail five times the
-rows the holdout alone would.
+distance to a training set of the same size. Leave-one-out hits come in pairs (two training
+rows that are each other's nearest), so each counts half: together they give the tail three
+times the weight the holdout alone would.
 """
 
 from __future__ import annotations
@@ -22,17 +23,24 @@ import numpy as np
 
 from privsynth.checks.base import CheckContext, Measurement
 from privsynth.checks.privacy.distances import DistanceSet, shared_distances
-from privsynth.checks.privacy.tail import Worst, tail_cut, tail_excess, worst_of
+from privsynth.checks.privacy.tail import (
+    Worst,
+    reference_weights,
+    tail_cut,
+    tail_excess,
+    worst_of,
+)
 from privsynth.metrics.distance import cross_nearest
 from privsynth.vocab import Category, Goal
 
 QUANTILES = (0.05, 0.01, 0.001)
 # The last real rows' reference distances, by a digest of their encoding (a few entries).
-_REFERENCE_MEMO: dict[tuple[Any, ...], np.ndarray] = {}
+_REFERENCE_MEMO: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
 
 
-def reference_distances(d: DistanceSet, ctx: CheckContext) -> np.ndarray:
-    """Holdout-to-train and leave-one-out train-to-train nearest distances."""
+def reference_distances(d: DistanceSet, ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
+    """Holdout-to-train and leave-one-out train-to-train nearest distances, and each one's
+    weight (``tail.LEAVE_ONE_OUT_WEIGHT``)."""
     key = (hashlib.sha256(d.train.tobytes() + d.holdout.tobytes()).hexdigest(),
            d.train.shape, d.holdout.shape)
     if key not in _REFERENCE_MEMO:
@@ -44,16 +52,17 @@ def reference_distances(d: DistanceSet, ctx: CheckContext) -> np.ndarray:
                             ctx.chunk_rows)[0][:, -1]
         if len(_REFERENCE_MEMO) >= 16:
             _REFERENCE_MEMO.clear()
-        _REFERENCE_MEMO[key] = np.concatenate([hold, loo])
+        _REFERENCE_MEMO[key] = (np.concatenate([hold, loo]),
+                                reference_weights(len(hold), len(loo)))
     return _REFERENCE_MEMO[key]
 
 
 def too_close(d: DistanceSet, ctx: CheckContext,
               quantiles: tuple[float, ...] = QUANTILES) -> tuple[Worst, dict[str, float]]:
     """The excess at each quantile, and each quantile's cut."""
-    reference = reference_distances(d, ctx)
+    reference, weights = reference_distances(d, ctx)
     tested = d.syn_to_train[:, 0]
-    pairs = [(f"q{q:g}", tail_excess(tested, reference, q)) for q in quantiles]
+    pairs = [(f"q{q:g}", tail_excess(tested, reference, q, weights)) for q in quantiles]
     cuts = {f"q{q:g}": round(tail_cut(reference, q), 6) for q in quantiles}
     return worst_of(pairs), cuts
 
@@ -81,5 +90,6 @@ class TooClose:
         d = shared_distances(ctx)
         worst, cuts = too_close(d, ctx)
         # For the power statement (checks/power.py): leaks planted into these rows.
-        ctx.cache["too_close"] = (d.syn_to_train[:, 0], reference_distances(d, ctx))
-        return measurement(worst, {"cuts": cuts, "reference_rows": worst.excesses[0].n0})
+        ctx.cache["too_close"] = (d.syn_to_train[:, 0], *reference_distances(d, ctx))
+        return measurement(worst, {"cuts": cuts,
+                                   "reference_rows": len(reference_distances(d, ctx)[0])})
