@@ -86,7 +86,7 @@ def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: lis
                     hits[replaced] = True
                 else:  # one column changed, at random: it agrees on all the others
                     hits[replaced, rng.integers(hits.shape[1], size=k)] = True
-                w = near_copy_excess(hits, near[1], near[2], near[3])
+                w = near_copy_excess(hits, near[1])
                 refuse = judge(Goal.AT_MOST, Category.PRIVACY, w.value, w.ci(),
                                gate.max_too_close_excess, gate.rule, z, w.bound).status == FAIL
             if close is not None and kind == "exact" and not refuse:

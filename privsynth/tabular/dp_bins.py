@@ -124,11 +124,15 @@ class Bins:
         right = v[np.minimum((c + 1) // 2, len(v) - 1)]
         vals = np.where(point, v[np.minimum(c // 2, len(v) - 1)], 0.0)
         gap = ~point
+        closed = np.zeros(int(gap.sum()), dtype=bool)  # the gap narrowed to (a, b]
         if self.grid is not None and self.weights is not None and gap.any():
-            left[gap], right[gap] = self._bucket(left[gap], right[gap], rng)
+            left[gap], right[gap], closed = self._bucket(left[gap], right[gap], rng)
         if self.integer:
-            # Integers strictly inside the gap; a gap with none falls back to its left edge.
-            lo_i, hi_i = np.floor(left[gap]) + 1, np.ceil(right[gap]) - 1
+            # Integers strictly inside the gap (or in (a, b] for a bucket that ends before
+            # the gap's right edge, which is a bin of its own); a gap with none falls back
+            # to its left edge.
+            lo_i = np.floor(left[gap]) + 1
+            hi_i = np.where(closed, np.floor(right[gap]), np.ceil(right[gap]) - 1)
             draw = lo_i + np.floor(rng.random(int(gap.sum())) * np.maximum(hi_i - lo_i + 1, 1))
             vals[gap] = np.where(hi_i >= lo_i, draw, left[gap])
         else:
@@ -137,12 +141,14 @@ class Bins:
         return out
 
     def _bucket(self, left: np.ndarray, right: np.ndarray,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Narrow each gap (left, right) to one grid bucket inside it, drawn by the cleaned
-        noisy counts; a gap whose buckets all cleared to zero stays whole."""
+        noisy counts; a gap whose buckets all cleared to zero stays whole. Also says which
+        narrowed gaps are closed on the right (a bucket (a, b] with b before the gap's end)."""
         assert self.grid is not None and self.weights is not None
         grid, weights = self.grid, self.weights
         lo_out, hi_out = left.copy(), right.copy()
+        closed = np.zeros(len(left), dtype=bool)
         first = np.searchsorted(grid, left, side="right")  # buckets (grid[i-1], grid[i]]
         last = np.searchsorted(grid, right, side="left")
         for a, b in set(zip(first.tolist(), last.tolist(), strict=True)):
@@ -153,4 +159,5 @@ class Bins:
             pick = a + rng.choice(len(w), size=len(rows), p=w / w.sum())
             lo_out[rows] = np.maximum(grid[np.maximum(pick - 1, 0)], left[rows])
             hi_out[rows] = np.minimum(grid[pick], right[rows])
-        return lo_out, hi_out
+            closed[rows] = grid[pick] < right[rows]
+        return lo_out, hi_out, closed
