@@ -67,20 +67,54 @@ def private_histogram(
 
     sigma = float(dp.binary_search_param(histogram, d_in=1, d_out=rho, T=float))
     noisy = np.asarray(histogram(sigma)([int(i) for i in index]), dtype=float)
-    # A bucket counts when its noisy count clears the level that pure noise reaches in any
-    # of the buckets with probability 1%.
-    from scipy.stats import norm
-
-    z = float(norm.isf(0.01 / len(grid)))
-    counts = np.where(noisy > z * sigma, noisy, 0.0)
+    counts = clean_counts(noisy, sigma)
     if counts.sum() <= 0:  # nothing clears the noise: one bin over the busiest bucket
         top = int(np.argmax(noisy))
         return np.unique(grid[max(top - 1, 0) : top + 1]), counts
     cdf = np.cumsum(counts) / counts.sum()
     first = int(np.argmax(counts > 0))
     lo = grid[max(first - 1, 0)]
-    picks = [lo] + [grid[int(np.searchsorted(cdf, q))] for q in np.linspace(0, 1, bins + 1)[1:]]
+    last = len(grid) - 1  # the cumulative share may end a rounding short of 1
+    picks = [lo] + [grid[min(int(np.searchsorted(cdf, q)), last)]
+                    for q in np.linspace(0, 1, bins + 1)[1:]]
     return np.unique(np.asarray(picks, float)), counts
+
+
+# Blocks of at most 2^4 = 16 buckets: a larger block's leftover mass, spread evenly, put
+# values where there were none (ages of 0 to 20 from a block of 128 years).
+MAX_BLOCK_LEVEL = 4
+
+
+def clean_counts(noisy: np.ndarray, sigma: float) -> np.ndarray:
+    """The noisy histogram with pure noise removed, at the finest resolution the data allows.
+
+    Blocks of 1, 2, 4, ... 16 consecutive buckets are tried in turn: a block's noisy sum has
+    noise sigma * sqrt(size), and what it holds beyond the mass already given to its buckets
+    at finer sizes counts when it clears the level pure noise reaches in any block with
+    probability 1%; it is then spread evenly over the block's buckets that had none. So a
+    column spread thinly over a fine grid keeps its mass: a bank's ages over one bucket per
+    year hold about 77 rows each against a noise of 35, and bucket by bucket every age
+    below 28 and above 49 was wiped out (its one-way marginal off by 0.33 in total
+    variation). Post-processing of the noisy counts: no further budget."""
+    from scipy.stats import norm
+
+    n = len(noisy)
+    levels = min(max(int(np.ceil(np.log2(max(n, 1)))), 0), MAX_BLOCK_LEVEL) + 1
+    z = float(norm.isf(0.01 / max(2 * n, 1)))  # every block of every size, at most 2n
+    out = np.zeros(n)
+    given = np.zeros(n, dtype=bool)
+    for level in range(levels):
+        size = 2 ** level
+        for start in range(0, n, size):
+            block = slice(start, min(start + size, n))
+            residual = noisy[block].sum() - out[block].sum()
+            free = ~given[block]
+            if free.any() and residual > z * sigma * np.sqrt(block.stop - block.start):
+                part = out[block]
+                part[free] = residual / free.sum()
+                out[block] = part
+                given[block] = True
+    return out
 
 
 @dataclass(frozen=True)

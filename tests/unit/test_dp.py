@@ -130,6 +130,29 @@ def test_a_wide_bin_is_drawn_in_the_shape_its_noisy_grid_counts_show() -> None:
     assert np.all((y > 10) & (y < 1000)) and np.mean(y <= 100) < 0.15
 
 
+def test_noise_is_cleaned_in_blocks_so_a_thinly_spread_column_keeps_its_range() -> None:
+    from privsynth.tabular.dp_bins import clean_counts
+
+    rng = np.random.default_rng(3)
+    sigma = 35.0
+    true = np.zeros(200)
+    true[20:100] = 75.0  # 6,000 rows over 80 one-year buckets, each below the noise level
+    noisy = true + rng.normal(0, sigma, len(true))
+    cleaned = clean_counts(noisy, sigma)
+    # Bucket by bucket, at the level pure noise reaches in one of 200 buckets, most of the
+    # mass would be gone; in blocks it is kept, and the empty buckets stay (nearly) empty.
+    from scipy.stats import norm
+
+    alone = np.where(noisy > norm.isf(0.01 / len(true)) * sigma, noisy, 0.0)
+    assert alone.sum() < 0.15 * true.sum()
+    assert cleaned.sum() > 0.6 * true.sum()
+    kept = np.flatnonzero(cleaned)
+    assert kept.min() <= 26 and kept.max() >= 90  # the column's range, nearly all of it
+    assert cleaned[:16].sum() + cleaned[104:].sum() == 0  # and nothing where it has none
+    # Pure noise is nothing.
+    assert clean_counts(rng.normal(0, sigma, 200), sigma).sum() == 0
+
+
 def test_budget_split_check_mirrors_opendp() -> None:
     # 0.0174015 is a budget OpenDP 0.16's MST refused on 15 columns; 0.0174009 it accepted.
     assert not _mst_split_ok(0.0174015, 15)
