@@ -23,7 +23,12 @@ import numpy as np
 from privsynth import seeds
 from privsynth.checks.base import FAIL, NOT_APPLICABLE, PASS, CheckContext, CheckResult
 from privsynth.checks.judge import judge
-from privsynth.checks.privacy.exact_match import ExactMatch, excess_of, row_keys
+from privsynth.checks.privacy.exact_match import (
+    ExactMatch,
+    exact_excess,
+    population_chance,
+    row_keys,
+)
 from privsynth.checks.privacy.near_match import near_copy_excess
 from privsynth.checks.privacy.tail import tail_excess, worst_of
 from privsynth.checks.privacy.too_close import QUANTILES
@@ -77,9 +82,10 @@ def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: lis
                 t[replaced], h[replaced] = True, np.isin(copied, hold)
             else:
                 t[replaced], h[replaced] = False, False
-            excess = excess_of(t, h, ratio)
+            population = ctx.cache.get("exact_match") or population_chance(ctx, train)
+            excess = exact_excess(t, h, ratio, population)
             refuse = judge(ExactMatch.goal, ExactMatch.category, excess.value, excess.ci(),
-                           gate.max_ims_excess, gate.rule, z, excess.lower).status == FAIL
+                           gate.max_ims_excess, gate.rule, z, excess.bound).status == FAIL
             if near is not None and not refuse:
                 hits = near[0].copy()
                 if kind == "exact":  # a copy agrees on every column
