@@ -20,7 +20,6 @@ Writes benchmarks/results/entity_leaks.json.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import time
@@ -161,7 +160,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args()
-    from bench_gate_calibration import verdict, wilson
+    from bench_gate_calibration import finish, verdict, wilson
 
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
@@ -193,15 +192,7 @@ def main() -> None:
                       f"[{lo:.2f}, {hi:.2f}]  {top}", flush=True)
     result = {"rows": rows, "targets": [verdict(rows, t) for t in TARGETS],
               "settings": vars(args), "seconds": round(time.perf_counter() - start, 1)}
-    print("\ntargets of the default policy:")
-    for t in result["targets"]:
-        state = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
-        print(f"  {t['generator']:<10} n >= {t['n_at_least']:<5} {t['target']:<7} {state}: "
-              f"{t['measured']}")
-    print(f"total {result['seconds']:.0f} s")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    finish(result, Path(args.out))
 
 
 if __name__ == "__main__":

@@ -342,6 +342,19 @@ def verdict(rows: list[dict[str, Any]], target: tuple[str, int, str, float]) -> 
             "met": met if hits else None}
 
 
+def finish(result: dict[str, Any], out: Path) -> None:
+    """Print the targets and the time, and write the result (the calibration benchmarks')."""
+    if result.get("targets"):
+        print("\ntargets of the default policy:")
+    for t in result.get("targets", []):
+        state = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        print(f"  {t['generator']:<10} n >= {t['n_at_least']:<5} {t['target']:<7} {state}: "
+              f"{t['measured']}")
+    print(f"total {result['seconds']:.0f} s")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     parser = argparse.ArgumentParser()
@@ -362,15 +375,7 @@ def main() -> None:
         result["demo"] = demo_seeds([int(s) for s in args.demo_seeds.split(",")])
     result["settings"] = vars(args)
     result["seconds"] = round(time.perf_counter() - start, 1)
-    print("\ntargets of the default policy:")
-    for t in result["targets"]:
-        state = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
-        print(f"  {t['generator']:<10} n >= {t['n_at_least']:<5} {t['target']:<7} {state}: "
-              f"{t['measured']}")
-    print(f"total {result['seconds']:.0f} s")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    finish(result, Path(args.out))
 
 
 if __name__ == "__main__":

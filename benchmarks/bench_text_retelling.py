@@ -20,7 +20,6 @@ Writes benchmarks/results/text_retelling.json.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -84,7 +83,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args()
-    from bench_gate_calibration import wilson
+    from bench_gate_calibration import finish, wilson
 
     from privsynth.checks.judge import leak_z
     from privsynth.metrics.retelling import content_words
@@ -130,10 +129,7 @@ def main() -> None:
               f"{mean['text_memorization']:+.4f}  refused by {dict(refused)}", flush=True)
     result = {"rows": rows, "settings": vars(args), "z": z,
               "seconds": round(time.perf_counter() - start, 1)}
-    print(f"total {result['seconds']:.0f} s")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    finish(result, Path(args.out))
 
 
 if __name__ == "__main__":
