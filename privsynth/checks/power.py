@@ -30,8 +30,7 @@ from privsynth.checks.privacy.exact_match import (
     row_keys,
 )
 from privsynth.checks.privacy.near_match import near_copy_excess
-from privsynth.checks.privacy.tail import tail_excess, worst_of
-from privsynth.checks.privacy.too_close import QUANTILES
+from privsynth.checks.privacy.too_close import tail_worst
 from privsynth.config import GateConfig
 from privsynth.seeds import Stream
 from privsynth.vocab import Category, Goal
@@ -68,6 +67,7 @@ def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: lis
     ratio = len(ctx.train) / len(ctx.holdout)
     near = ctx.cache.get("near_match")
     close = ctx.cache.get("too_close")
+    population = ctx.cache.get("exact_match") or population_chance(ctx, train)
     rng = seeds.rng(ctx.seed, Stream.CHECK_POWER, stream)
     n = len(syn)
     out: dict[float, float] = {}
@@ -82,7 +82,6 @@ def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: lis
                 t[replaced], h[replaced] = True, np.isin(copied, hold)
             else:
                 t[replaced], h[replaced] = False, False
-            population = ctx.cache.get("exact_match") or population_chance(ctx, train)
             excess = exact_excess(t, h, ratio, population)
             refuse = judge(ExactMatch.goal, ExactMatch.category, excess.value, excess.ci(),
                            gate.max_ims_excess, gate.rule, z, excess.bound).status == FAIL
@@ -98,8 +97,7 @@ def _planted_refusals(ctx: CheckContext, gate: GateConfig, z: float, shares: lis
             if close is not None and kind == "exact" and not refuse:
                 d = close[0].copy()
                 d[replaced] = 0.0
-                w = worst_of([(f"{q:g}", tail_excess(d, close[1], q, close[2]))
-                              for q in QUANTILES])
+                w = tail_worst(d, close[1], close[2])
                 refuse = judge(Goal.AT_MOST, Category.PRIVACY, w.value, w.ci(),
                                gate.max_too_close_excess, gate.rule, z, w.bound).status == FAIL
             refused += refuse

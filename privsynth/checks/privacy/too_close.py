@@ -57,21 +57,11 @@ def reference_distances(d: DistanceSet, ctx: CheckContext) -> tuple[np.ndarray, 
     return _REFERENCE_MEMO[key]
 
 
-def too_close(d: DistanceSet, ctx: CheckContext,
-              quantiles: tuple[float, ...] = QUANTILES) -> tuple[Worst, dict[str, float]]:
-    """The excess at each quantile, and each quantile's cut."""
-    reference, weights = reference_distances(d, ctx)
-    tested = d.syn_to_train[:, 0]
-    pairs = [(f"q{q:g}", tail_excess(tested, reference, q, weights)) for q in quantiles]
-    cuts = {f"q{q:g}": round(tail_cut(reference, q), 6) for q in quantiles}
-    return worst_of(pairs), cuts
-
-
-def measurement(worst: Worst, details: dict[str, Any]) -> Measurement:
-    return Measurement(worst.value, worst.ci(),
-                       {"worst": worst.label, "by_cut": worst.details(), **details,
-                        "interval": "Newcombe score interval, simultaneous over the cuts"},
-                       bound=worst.bound)
+def tail_worst(tested: np.ndarray, reference: np.ndarray, weights: np.ndarray) -> Worst:
+    """The excess at each of ``QUANTILES``, judged together (the check's and the power
+    simulation's)."""
+    return worst_of([(f"q{q:g}", tail_excess(tested, reference, q, weights))
+                     for q in QUANTILES])
 
 
 class TooClose:
@@ -88,8 +78,14 @@ class TooClose:
 
     def compute(self, ctx: CheckContext) -> Measurement:
         d = shared_distances(ctx)
-        worst, cuts = too_close(d, ctx)
+        reference, weights = reference_distances(d, ctx)
+        tested = d.syn_to_train[:, 0]
+        worst = tail_worst(tested, reference, weights)
         # For the power statement (checks/power.py): leaks planted into these rows.
-        ctx.cache["too_close"] = (d.syn_to_train[:, 0], *reference_distances(d, ctx))
-        return measurement(worst, {"cuts": cuts,
-                                   "reference_rows": len(reference_distances(d, ctx)[0])})
+        ctx.cache["too_close"] = (tested, reference, weights)
+        cuts = {f"q{q:g}": round(tail_cut(reference, q), 6) for q in QUANTILES}
+        return Measurement(worst.value, worst.ci(),
+                           {"worst": worst.label, "by_cut": worst.details(), "cuts": cuts,
+                            "reference_rows": len(reference),
+                            "interval": "Newcombe score interval, simultaneous over the cuts"},
+                           bound=worst.bound)
